@@ -1,0 +1,117 @@
+// Package cell is the contract between the Jupyter protocol layer and the
+// cell engine. The protocol layer (package kernel/jupyter) turns wire
+// messages into calls on an Engine and turns what the Engine reports into
+// iopub messages; the engine (package kernel/engine) never sees ZMQ, so it
+// can be driven directly by `gopar run`, its tests and its benchmarks.
+package cell
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrNoStdin is returned by Sink.Input when the request that runs the cell
+// did not allow stdin (allow_stdin false). The engine then gives the cell
+// end-of-file instead of waiting for input that cannot come.
+var ErrNoStdin = errors.New("stdin not allowed for this request")
+
+// Request is one execute_request as the engine needs it.
+type Request struct {
+	Code         string
+	Count        int  // execution_count this execution reports
+	Silent       bool // no output is broadcast; the protocol layer enforces it
+	StoreHistory bool
+	AllowStdin   bool
+}
+
+// MIMEBundle maps a MIME type to its content: a string for text types, a
+// base64 string for binary types such as image/png, any JSON value for
+// application/json.
+type MIMEBundle map[string]any
+
+// Display is one display_data (or update_display_data) message.
+type Display struct {
+	Data      MIMEBundle
+	Metadata  map[string]any
+	DisplayID string // transient display_id; empty when none
+	// Update asks for update_display_data: replace the output with this
+	// DisplayID that was shown earlier, instead of adding a new one.
+	Update bool
+}
+
+// Sink receives what a running cell produces, as it is produced. The
+// engine may call it from several goroutines; implementations must be safe
+// for concurrent use.
+type Sink interface {
+	// Stream sends text to stdout or stderr ("stdout" or "stderr").
+	Stream(name, text string)
+	// Display sends rich output.
+	Display(d Display)
+	// ClearOutput clears the cell's output; with wait, only when new
+	// output arrives.
+	ClearOutput(wait bool)
+	// Input asks the front end for one line of input (input_request) and
+	// returns what the user typed, without the newline. It returns
+	// ErrNoStdin when the request does not allow stdin, and ctx.Err() when
+	// the cell is interrupted while waiting.
+	Input(ctx context.Context, prompt string, password bool) (string, error)
+}
+
+// Error describes a failed execution: ename, evalue and traceback of the
+// Jupyter error message. The traceback lines name the cell and the line.
+type Error struct {
+	Name      string
+	Value     string
+	Traceback []string
+}
+
+func (e *Error) Error() string { return e.Name + ": " + e.Value }
+
+// Result is the outcome of one execution.
+type Result struct {
+	// Value is the execute_result of the cell, nil when it has none.
+	Value *Display
+	// Err is set when the cell failed: compile error, panic, non-zero
+	// exit or interrupt. The protocol layer sends it as ONE error message.
+	Err *Error
+	// Payload entries for the execute_reply, such as a pager payload
+	// ({"source": "page", "data": {...}, "start": 0}).
+	Payload []map[string]any
+}
+
+// Completion is the answer to complete_request. Cursor positions are in
+// Unicode code points, as the Jupyter protocol counts them.
+type Completion struct {
+	Matches     []string
+	CursorStart int
+	CursorEnd   int
+	Metadata    map[string]any
+}
+
+// Inspection is the answer to inspect_request.
+type Inspection struct {
+	Found bool
+	Data  MIMEBundle
+}
+
+// Completeness is the status of an is_complete_request: "complete",
+// "incomplete", "invalid" or "unknown"; Indent goes with "incomplete".
+type Completeness struct {
+	Status string
+	Indent string
+}
+
+// Engine runs cells. The protocol layer serialises Execute calls (one at a
+// time, in order) but may call Complete, Inspect and IsComplete while a
+// cell runs.
+type Engine interface {
+	// Execute runs one cell. Cancelling ctx is the interrupt: the running
+	// child is stopped and Execute returns promptly with an Error named
+	// "Interrupted".
+	Execute(ctx context.Context, req Request, sink Sink) Result
+	Complete(code string, cursor int) Completion
+	Inspect(code string, cursor, detailLevel int) Inspection
+	IsComplete(code string) Completeness
+	// Close stops any running cell and removes the engine's work files.
+	Close() error
+}

@@ -1,0 +1,192 @@
+// Package display serves the kernel side of the display pipe protocol of
+// github.com/janpfeifer/gonb/gonbui: two named pipes, one carrying
+// gob-encoded protocol.DisplayData from the cell program to the kernel,
+// the other carrying protocol.CommValue acknowledgements back. So display
+// code written for GoNB (gonbui.DisplayHTML, UpdateHTML, Sync, ...) works
+// in gopar cells unchanged.
+package display
+
+import (
+	"encoding/base64"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+
+	"github.com/janpfeifer/gonb/gonbui/protocol"
+)
+
+// Handler receives what a cell program displays.
+type Handler interface {
+	// Display shows rich output. DisplayID is set for outputs that a
+	// later message with the same id replaces.
+	Display(data map[string]any, metadata map[string]any, displayID string)
+	// RequestInput asks the front end for a line of input to be written
+	// to the program's stdin (gonbui.RequestInput).
+	RequestInput(prompt string, password bool)
+}
+
+// Pipes is the pair of named pipes for one run of a cell program. Create
+// it before starting the program, pass Env to the program, call Serve in a
+// goroutine, and Close after the program has exited.
+type Pipes struct {
+	toKernel, toProgram string
+	handler             Handler
+
+	mu        sync.Mutex
+	back      *os.File // opened once the program opens its reading end
+	backEnc   *gob.Encoder
+	backReady chan struct{}
+
+	served chan struct{}
+}
+
+// NewPipes creates the two named pipes in dir.
+func NewPipes(dir string, h Handler) (*Pipes, error) {
+	p := &Pipes{
+		toKernel:  filepath.Join(dir, "display.pipe"),
+		toProgram: filepath.Join(dir, "display-back.pipe"),
+		handler:   h,
+		backReady: make(chan struct{}),
+		served:    make(chan struct{}),
+	}
+	for _, path := range []string{p.toKernel, p.toProgram} {
+		os.Remove(path)
+		if err := syscall.Mkfifo(path, 0o600); err != nil {
+			return nil, fmt.Errorf("create display pipe %s: %w", path, err)
+		}
+	}
+	return p, nil
+}
+
+// Env returns the environment variables that tell gonbui where the pipes are.
+func (p *Pipes) Env() []string {
+	return []string{
+		protocol.GONB_PIPE_ENV + "=" + p.toKernel,
+		protocol.GONB_PIPE_BACK_ENV + "=" + p.toProgram,
+	}
+}
+
+// Serve reads display messages until the program closes its end. It
+// returns nil at a clean end of stream.
+func (p *Pipes) Serve() error {
+	defer close(p.served)
+	go p.openBack()
+	// Opening a named pipe for reading blocks until a writer opens it; a
+	// program that never displays anything never does, and Close then
+	// opens the writing end itself to release this.
+	r, err := os.OpenFile(p.toKernel, os.O_RDONLY, 0)
+	if err != nil {
+		return fmt.Errorf("open display pipe: %w", err)
+	}
+	defer r.Close()
+	dec := gob.NewDecoder(r)
+	for {
+		var msg protocol.DisplayData
+		if err := dec.Decode(&msg); err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+				return nil
+			}
+			return fmt.Errorf("decode display message: %w", err)
+		}
+		p.handle(&msg)
+	}
+}
+
+func (p *Pipes) openBack() {
+	w, err := os.OpenFile(p.toProgram, os.O_WRONLY, 0)
+	if err != nil {
+		return
+	}
+	p.mu.Lock()
+	p.back = w
+	p.backEnc = gob.NewEncoder(w)
+	p.mu.Unlock()
+	close(p.backReady)
+}
+
+func (p *Pipes) handle(msg *protocol.DisplayData) {
+	if v, ok := msg.Data[protocol.MIMECommValue]; ok {
+		if cv, ok := asCommValue(v); ok && cv.Address == protocol.GonbuiSyncAddress {
+			p.ack(cv.Value)
+		}
+		// Other comm traffic (widgets) has no front-end side here yet.
+		return
+	}
+	if v, ok := msg.Data[protocol.MIMEJupyterInput]; ok {
+		if req, ok := v.(*protocol.InputRequest); ok {
+			p.handler.RequestInput(req.Prompt, req.Password)
+		} else if req, ok := v.(protocol.InputRequest); ok {
+			p.handler.RequestInput(req.Prompt, req.Password)
+		}
+		return
+	}
+	if _, ok := msg.Data[protocol.MIMECommSubscribe]; ok {
+		return
+	}
+	data := make(map[string]any, len(msg.Data))
+	for mime, content := range msg.Data {
+		switch c := content.(type) {
+		case []byte:
+			// Binary content travels base64-encoded in Jupyter messages.
+			data[string(mime)] = base64.StdEncoding.EncodeToString(c)
+		default:
+			data[string(mime)] = c
+		}
+	}
+	if _, ok := data["text/plain"]; !ok {
+		data["text/plain"] = ""
+	}
+	p.handler.Display(data, msg.Metadata, msg.DisplayID)
+}
+
+func asCommValue(v any) (*protocol.CommValue, bool) {
+	switch cv := v.(type) {
+	case *protocol.CommValue:
+		return cv, true
+	case protocol.CommValue:
+		return &cv, true
+	}
+	return nil, false
+}
+
+// ack answers a gonbui.Sync: every message before it has been handled.
+func (p *Pipes) ack(id any) {
+	<-p.backReady
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.backEnc == nil {
+		return
+	}
+	p.backEnc.Encode(&protocol.CommValue{Address: protocol.GonbuiSyncAckAddress, Value: id})
+}
+
+// Close releases the pipes after the program has exited: it unblocks any
+// open still waiting for the program, waits for Serve to finish, and
+// removes the pipe files.
+func (p *Pipes) Close() error {
+	// A non-blocking open of the other end releases a blocked open; it
+	// fails harmlessly when nothing is waiting.
+	if f, err := os.OpenFile(p.toProgram, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+		<-p.backReady
+		f.Close()
+	}
+	if f, err := os.OpenFile(p.toKernel, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+		f.Close()
+	}
+	<-p.served
+	p.mu.Lock()
+	if p.back != nil {
+		p.back.Close()
+		p.back = nil
+		p.backEnc = nil
+	}
+	p.mu.Unlock()
+	os.Remove(p.toKernel)
+	os.Remove(p.toProgram)
+	return nil
+}

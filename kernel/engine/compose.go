@@ -1,0 +1,218 @@
+package engine
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/tools/imports"
+)
+
+// rtImport is the runtime package every composed program may use.
+const (
+	rtPath = "github.com/gopar/gopar/kernel/cellrt"
+	rtName = "gopar_rt"
+)
+
+// declEntry is a declaration remembered from a cell that compiled.
+type declEntry struct {
+	decl
+	cell int // execution count of the cell it came from
+}
+
+// program is the state that persists between cells: imports and
+// declarations, merged by name. It is copied, changed and swapped in only
+// when a cell compiles, so a failing cell changes nothing.
+type program struct {
+	imports []importSpec
+	decls   []declEntry
+}
+
+func (p *program) clone() *program {
+	return &program{imports: slices.Clone(p.imports), decls: slices.Clone(p.decls)}
+}
+
+// merge adds a cell's imports and declarations; a declaration replaces
+// every earlier one that shares a name with it.
+func (p *program) merge(cellNum int, pc *parsedCell) {
+	for _, im := range pc.imports {
+		p.addImport(im)
+	}
+	for _, d := range pc.decls {
+		p.decls = slices.DeleteFunc(p.decls, func(old declEntry) bool {
+			for _, k := range d.keys {
+				if slices.Contains(old.keys, k) {
+					return true
+				}
+			}
+			return false
+		})
+		p.decls = append(p.decls, declEntry{decl: d, cell: cellNum})
+	}
+}
+
+func (p *program) addImport(im importSpec) {
+	// A new import of a path, or under a name, replaces the old one.
+	p.imports = slices.DeleteFunc(p.imports, func(old importSpec) bool {
+		return old.path == im.path || (im.name != "" && im.name != "_" && old.name == im.name)
+	})
+	p.imports = append(p.imports, im)
+}
+
+// addImportIfMissing remembers an import that was found for a cell,
+// unless the path is imported already.
+func (p *program) addImportIfMissing(im importSpec) {
+	for _, old := range p.imports {
+		if old.path == im.path {
+			return
+		}
+	}
+	p.imports = append(p.imports, im)
+}
+
+// composeOptions controls how one cell becomes a program.
+type composeOptions struct {
+	cell int  // execution count of the cell being run
+	show bool // wrap the last expression to show its value
+}
+
+// compose writes the Go source of the program that runs a cell: every
+// remembered declaration, then the cell's statements as main's body. Line
+// directives make compile errors and panic traces name cell[N]:line.
+func compose(imports []importSpec, decls []declEntry, pc *parsedCell, opt composeOptions) string {
+	var b strings.Builder
+	b.WriteString("package main\n\n")
+	writeImports(&b, imports, opt.show && pc.lastExpr >= 0)
+	for _, d := range decls {
+		fmt.Fprintf(&b, "\n//line cell[%d]:%d\n%s\n", d.cell, d.line, d.src)
+	}
+	b.WriteString("\n//line gopar-main.go:1\nfunc main() {\n")
+	for i, s := range pc.stmts {
+		fmt.Fprintf(&b, "//line cell[%d]:%d\n", opt.cell, s.line)
+		if i == pc.lastExpr && opt.show {
+			fmt.Fprintf(&b, "%s.Show(%s)\n", rtName, s.src)
+			continue
+		}
+		b.WriteString(s.src)
+		b.WriteString("\n")
+	}
+	if len(pc.defined) > 0 {
+		// A cell that only sets a variable is normal in a notebook; the
+		// compiler's "declared and not used" must not reject it.
+		b.WriteString("//line gopar-main.go:2\n")
+		for _, n := range pc.defined {
+			fmt.Fprintf(&b, "_ = %s\n", n)
+		}
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+func writeImports(b *strings.Builder, specs []importSpec, withRT bool) {
+	if len(specs) == 0 && !withRT {
+		return
+	}
+	b.WriteString("import (\n")
+	for _, im := range specs {
+		if im.name != "" {
+			fmt.Fprintf(b, "\t%s %s\n", im.name, strconv.Quote(im.path))
+		} else {
+			fmt.Fprintf(b, "\t%s\n", strconv.Quote(im.path))
+		}
+	}
+	if withRT {
+		fmt.Fprintf(b, "\t%s %s\n", rtName, strconv.Quote(rtPath))
+	}
+	b.WriteString(")\n")
+}
+
+// fixImports drops imports the program does not use and adds the ones it
+// needs but lacks. Dropping is done here, from the parsed file; only when
+// a package name is unresolved is golang.org/x/tools/imports asked to
+// find it, which is the slow path. The result is the import list to
+// compose with.
+func fixImports(filename, src string, specs []importSpec) ([]importSpec, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, filename, src, 0)
+	if err != nil {
+		// Leave syntax errors for the compiler, which names the cell line.
+		return specs, nil
+	}
+	used := map[string]bool{}   // unresolved identifiers used as X in X.Sel
+	unresolved := map[string]bool{}
+	for _, id := range f.Unresolved {
+		unresolved[id.Name] = true
+	}
+	ast.Inspect(f, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if id, ok := sel.X.(*ast.Ident); ok && id.Obj == nil && unresolved[id.Name] {
+				used[id.Name] = true
+			}
+		}
+		return true
+	})
+	var kept []importSpec
+	provided := map[string]bool{}
+	for _, im := range specs {
+		name := importName(im)
+		if im.name == "_" || im.name == "." || used[name] {
+			kept = append(kept, im)
+			provided[name] = true
+		}
+	}
+	missing := false
+	for n := range used {
+		if !provided[n] && n != rtName {
+			missing = true
+		}
+	}
+	if !missing {
+		return kept, nil
+	}
+	out, err := imports.Process(filename, []byte(src), &imports.Options{Comments: true, TabIndent: true, TabWidth: 8})
+	if err != nil {
+		return kept, nil
+	}
+	g, err := parser.ParseFile(token.NewFileSet(), filename, out, parser.ImportsOnly)
+	if err != nil {
+		return kept, nil
+	}
+	var fixed []importSpec
+	for _, is := range g.Imports {
+		p, _ := strconv.Unquote(is.Path.Value)
+		if p == rtPath {
+			continue
+		}
+		im := importSpec{path: p}
+		if is.Name != nil {
+			im.name = is.Name.Name
+		}
+		fixed = append(fixed, im)
+	}
+	return fixed, nil
+}
+
+// importName is the name a file uses for an import. For paths whose last
+// element is not the package name (gopkg.in/yaml.v3, math/rand/v2) the
+// usual conventions are applied.
+func importName(im importSpec) string {
+	if im.name != "" {
+		return im.name
+	}
+	base := path.Base(im.path)
+	if len(base) > 1 && base[0] == 'v' {
+		if _, err := strconv.Atoi(base[1:]); err == nil {
+			base = path.Base(path.Dir(im.path))
+		}
+	}
+	if i := strings.IndexByte(base, '.'); i > 0 {
+		base = base[:i]
+	}
+	base = strings.TrimPrefix(base, "go-")
+	return strings.ReplaceAll(base, "-", "_")
+}

@@ -1,0 +1,278 @@
+// Package engine runs notebook cells written in Go. Each execution
+// composes one program from the declarations of every earlier cell that
+// compiled and the statements of the current cell, builds it with the Go
+// toolchain in a per-kernel work module (the build cache keeps this fast)
+// and runs it as a child process in its own process group. The kernel
+// process never runs user code, so a crash in a cell costs that cell only.
+//
+// Engine implements cell.Engine; it knows nothing of Jupyter's wire
+// protocol.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gopar/gopar/kernel/cell"
+)
+
+// Options configures an Engine.
+type Options struct {
+	// ModuleDir is the source of the github.com/gopar/gopar module that
+	// cells import (its go.mod, go.sum and packages).
+	ModuleDir string
+	// WorkDir is where programs are composed and built. Empty: a new
+	// temporary directory, removed by Close.
+	WorkDir string
+	// GoBinary is the go command. Empty: $GOPAR_GO, else go on $PATH.
+	GoBinary string
+	Logger   *slog.Logger
+}
+
+// Engine runs cells. It is safe for concurrent use; executions run one
+// at a time.
+type Engine struct {
+	log     *slog.Logger
+	work    *workModule
+	ownWork bool
+	ids     displayIDs
+
+	execMu sync.Mutex // one execution at a time
+
+	mu      sync.Mutex // guards what follows
+	prog    *program
+	cells   map[int]string
+	env     map[string]string
+	goflags []string
+	dir     string // the programs' working directory (%cd)
+}
+
+// New prepares an engine: its work module and directories.
+func New(opts Options) (*Engine, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	goBin, err := findGo(opts.GoBinary)
+	if err != nil {
+		return nil, err
+	}
+	workDir, own := opts.WorkDir, false
+	if workDir == "" {
+		workDir, err = os.MkdirTemp("", "gopar-")
+		if err != nil {
+			return nil, fmt.Errorf("work dir: %w", err)
+		}
+		own = true
+	}
+	work, err := newWorkModule(filepath.Join(workDir, "module"), opts.ModuleDir, goBin)
+	if err != nil {
+		return nil, err
+	}
+	cwd, _ := os.Getwd()
+	return &Engine{
+		log:     log,
+		work:    work,
+		ownWork: own,
+		prog:    &program{},
+		cells:   map[int]string{},
+		env:     map[string]string{},
+		dir:     cwd,
+	}, nil
+}
+
+func findGo(explicit string) (string, error) {
+	for _, p := range []string{explicit, os.Getenv("GOPAR_GO")} {
+		if p != "" {
+			return p, nil
+		}
+	}
+	p, err := exec.LookPath("go")
+	if err != nil {
+		return "", fmt.Errorf("find the go command (install Go or set GOPAR_GO): %w", err)
+	}
+	return p, nil
+}
+
+// Close removes the engine's work files.
+func (e *Engine) Close() error {
+	e.execMu.Lock()
+	defer e.execMu.Unlock()
+	if e.ownWork {
+		return os.RemoveAll(filepath.Dir(e.work.dir))
+	}
+	return nil
+}
+
+// line implements sources for error messages.
+func (e *Engine) line(cellNum, line int) (string, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	code, ok := e.cells[cellNum]
+	if !ok {
+		return "", false
+	}
+	lines := strings.Split(code, "\n")
+	if line < 1 || line > len(lines) {
+		return "", false
+	}
+	return lines[line-1], true
+}
+
+// environ is the environment of builds and programs: the kernel's own
+// plus what %env set.
+func (e *Engine) environ() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	env := os.Environ()
+	for _, k := range sortedKeys(e.env) {
+		env = append(env, k+"="+e.env[k])
+	}
+	return env
+}
+
+// Execute runs one cell; see cell.Engine.
+func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) cell.Result {
+	e.execMu.Lock()
+	defer e.execMu.Unlock()
+	e.mu.Lock()
+	e.cells[req.Count] = req.Code
+	e.mu.Unlock()
+
+	pc, err := parseCell(req.Code)
+	if err != nil {
+		return cell.Result{Err: sourceError(req.Count, err, e)}
+	}
+	var res cell.Result
+	timing := false
+	for _, m := range pc.magics {
+		if m.cell {
+			continue
+		}
+		if strings.TrimSpace(m.text) == "time" && !m.bang {
+			timing = true
+			continue
+		}
+		if errRes := e.magic(ctx, req, m, sink, &res); errRes != nil {
+			return cell.Result{Err: errRes, Payload: res.Payload}
+		}
+	}
+	if len(pc.imports) == 0 && len(pc.decls) == 0 && len(pc.stmts) == 0 {
+		return res
+	}
+	start := time.Now()
+	bin, prog, cerr := e.compile(ctx, req.Count, pc)
+	if cerr != nil {
+		res.Err = cerr
+		return res
+	}
+	built := time.Since(start)
+	e.mu.Lock()
+	e.prog = prog
+	dir := e.dir
+	e.mu.Unlock()
+
+	start = time.Now()
+	out, err := run(ctx, runSpec{
+		bin:        bin,
+		dir:        dir,
+		env:        e.environ(),
+		allowStdin: req.AllowStdin,
+		runDir:     filepath.Join(filepath.Dir(e.work.dir), "run"),
+	}, sink, &e.ids)
+	if timing {
+		sink.Stream("stdout", fmt.Sprintf("time: build %v, run %v\n", built.Round(time.Millisecond), time.Since(start).Round(time.Millisecond)))
+	}
+	switch {
+	case err != nil:
+		res.Err = &cell.Error{Name: "RunError", Value: err.Error(), Traceback: []string{err.Error()}}
+	case out.interrupted:
+		msg := fmt.Sprintf("cell[%d] interrupted", req.Count)
+		res.Err = &cell.Error{Name: "Interrupted", Value: msg, Traceback: []string{msg}}
+	case out.panicText != "":
+		res.Err = panicError(out.panicText, e)
+	case out.exitCode != 0:
+		msg := fmt.Sprintf("cell[%d]: program exited with status %d", req.Count, out.exitCode)
+		res.Err = &cell.Error{Name: "ExitError", Value: msg, Traceback: []string{msg}}
+	default:
+		res.Value = out.value
+	}
+	return res
+}
+
+// compile builds the program for a cell. On success it returns the
+// program's path and the merged state to keep; on failure, an error that
+// names the cell lines, and the state is unchanged.
+func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell) (string, *program, *cell.Error) {
+	e.mu.Lock()
+	prog := e.prog.clone()
+	goflags := append([]string(nil), e.goflags...)
+	e.mu.Unlock()
+	prog.merge(cellNum, pc)
+
+	env := e.environ()
+	filename := filepath.Join(e.work.dir, "main.go")
+	show := pc.lastExpr >= 0
+	for {
+		opt := composeOptions{cell: cellNum, show: show}
+		src := compose(prog.imports, prog.decls, pc, opt)
+		imps, err := fixImports(filename, src, prog.imports)
+		if err != nil {
+			return "", nil, &cell.Error{Name: "CompileError", Value: err.Error(), Traceback: []string{err.Error()}}
+		}
+		src = compose(imps, prog.decls, pc, opt)
+		bin, _, err := e.work.build(ctx, src, goflags, env)
+		var be *buildError
+		if errors.As(err, &be) {
+			if show && noValue(be.output, cellNum, pc.stmts[pc.lastExpr]) {
+				// The last expression is a call with no result: run it
+				// as a plain statement.
+				show = false
+				continue
+			}
+			return "", nil, compileError(be.output, e)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				msg := fmt.Sprintf("cell[%d] interrupted while building", cellNum)
+				return "", nil, &cell.Error{Name: "Interrupted", Value: msg, Traceback: []string{msg}}
+			}
+			return "", nil, &cell.Error{Name: "BuildError", Value: err.Error(), Traceback: []string{err.Error()}}
+		}
+		// Imports goimports found are remembered for later cells.
+		for _, im := range imps {
+			prog.addImportIfMissing(im)
+		}
+		return bin, prog, nil
+	}
+}
+
+// noValue reports whether the build failed because the shown last
+// expression has no value.
+func noValue(output string, cellNum int, last segment) bool {
+	prefix := fmt.Sprintf("cell[%d]:%d:", cellNum, last.line)
+	for _, l := range strings.Split(output, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), prefix) && strings.Contains(l, "used as value") {
+			return true
+		}
+	}
+	return false
+}
+
+func sourceError(cellNum int, err error, src sources) *cell.Error {
+	var ce *CellError
+	if errors.As(err, &ce) {
+		where := fmt.Sprintf("cell[%d] line %d", cellNum, ce.Line)
+		tb := append([]string{where + ": " + ce.Msg}, quoteLine(src, cellNum, ce.Line, ce.Col)...)
+		return &cell.Error{Name: "SyntaxError", Value: where + ": " + ce.Msg, Traceback: tb}
+	}
+	return &cell.Error{Name: "SyntaxError", Value: err.Error(), Traceback: []string{err.Error()}}
+}

@@ -1,0 +1,230 @@
+package engine
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gopar/gopar/kernel/cell"
+)
+
+// recorder is a cell.Sink that keeps everything, in order.
+type recorder struct {
+	mu       sync.Mutex
+	events   []string // "stdout:...", "display:<mime>", "clear", "input"
+	stdout   strings.Builder
+	stderr   strings.Builder
+	displays []cell.Display
+	inputs   []string // answers to give, in order
+	asked    int
+}
+
+func (r *recorder) Stream(name, text string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if name == "stdout" {
+		r.stdout.WriteString(text)
+	} else {
+		r.stderr.WriteString(text)
+	}
+	r.events = append(r.events, name+":"+text)
+}
+
+func (r *recorder) Display(d cell.Display) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.displays = append(r.displays, d)
+	r.events = append(r.events, "display")
+}
+
+func (r *recorder) ClearOutput(wait bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, "clear")
+}
+
+func (r *recorder) Input(ctx context.Context, prompt string, password bool) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.asked >= len(r.inputs) {
+		return "", cell.ErrNoStdin
+	}
+	r.asked++
+	return r.inputs[r.asked-1], nil
+}
+
+func newTestEngine(t *testing.T) *Engine {
+	t.Helper()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(Options{ModuleDir: root, WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+type runner2 struct {
+	t     *testing.T
+	e     *Engine
+	count int
+}
+
+func (r *runner2) exec(code string) (cell.Result, *recorder) {
+	r.t.Helper()
+	r.count++
+	rec := &recorder{}
+	res := r.e.Execute(context.Background(), cell.Request{Code: code, Count: r.count, StoreHistory: true}, rec)
+	return res, rec
+}
+
+func (r *runner2) ok(code string) (cell.Result, *recorder) {
+	r.t.Helper()
+	res, rec := r.exec(code)
+	if res.Err != nil {
+		r.t.Fatalf("cell %q failed: %s\n%s", code, res.Err.Value, strings.Join(res.Err.Traceback, "\n"))
+	}
+	return res, rec
+}
+
+func TestEngineCells(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go programs")
+	}
+	r := &runner2{t: t, e: newTestEngine(t)}
+
+	_, rec := r.ok(`fmt.Println("hello, world")`)
+	if got := rec.stdout.String(); got != "hello, world\n" {
+		t.Errorf("stdout = %q", got)
+	}
+
+	r.ok("func double(x int) int { return 2 * x }")
+	res, _ := r.ok("double(21)")
+	if res.Value == nil || res.Value.Data["text/plain"] != "42" {
+		t.Errorf("result of double(21) = %+v", res.Value)
+	}
+	r.ok("func double(x int) int { return 3 * x }")
+	if res, _ := r.ok("double(2)"); res.Value == nil || res.Value.Data["text/plain"] != "6" {
+		t.Errorf("redefined double(2) = %+v", res.Value)
+	}
+
+	// A call with no result is run, not shown.
+	res, rec = r.ok("func hi() { fmt.Print(\"hi\") }\nhi()")
+	if res.Value != nil || rec.stdout.String() != "hi" {
+		t.Errorf("void call: value %+v, stdout %q", res.Value, rec.stdout.String())
+	}
+	// fmt.Println returns two values: nothing is shown.
+	if res, _ := r.ok(`fmt.Println("x")`); res.Value != nil {
+		t.Errorf("fmt.Println shown as %+v", res.Value)
+	}
+	// A cell that only sets a variable compiles.
+	r.ok("x := 5")
+
+	// A compile error names the cell line and changes nothing.
+	res, rec = r.exec("func broken() int { return 1 }\n\nundefinedThing()")
+	if res.Err == nil || !strings.Contains(res.Err.Value, "line 3") || !strings.Contains(res.Err.Value, "undefined: undefinedThing") {
+		t.Errorf("compile error = %+v", res.Err)
+	}
+	if rec.stderr.Len() != 0 {
+		t.Errorf("compile error wrote stderr %q", rec.stderr.String())
+	}
+	if res, _ := r.exec("broken()"); res.Err == nil {
+		t.Errorf("declaration from a failed cell was kept")
+	}
+
+	// A panic is one error naming the line, without stderr.
+	res, rec = r.exec("a := 1\npanic(\"boom\")\n_ = a")
+	if res.Err == nil || res.Err.Name != "panic" || !strings.Contains(res.Err.Value, "line 2") || !strings.Contains(res.Err.Value, "boom") {
+		t.Errorf("panic error = %+v", res.Err)
+	}
+	if rec.stderr.Len() != 0 {
+		t.Errorf("panic wrote stderr %q", rec.stderr.String())
+	}
+	// In a goroutine too.
+	res, _ = r.exec("done := make(chan bool)\ngo func() {\n\tvar p *int\n\t*p = 1\n\tdone <- true\n}()\n<-done")
+	if res.Err == nil || !strings.Contains(res.Err.Value, "line 4") {
+		t.Errorf("goroutine nil dereference = %+v", res.Err)
+	}
+	res, _ = r.exec("os.Exit(3)")
+	if res.Err == nil || !strings.Contains(res.Err.Value, "status 3") {
+		t.Errorf("os.Exit(3) = %+v", res.Err)
+	}
+
+	// Declarations survive failures.
+	if res, _ := r.ok("double(3)"); res.Value.Data["text/plain"] != "9" {
+		t.Errorf("after failures double(3) = %+v", res.Value)
+	}
+}
+
+func TestEngineInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go programs")
+	}
+	e := newTestEngine(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	rec := &recorder{}
+	done := make(chan cell.Result)
+	go func() {
+		done <- e.Execute(ctx, cell.Request{Code: "fmt.Println(\"started\")\nfor {}", Count: 1}, rec)
+	}()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		rec.mu.Lock()
+		started := strings.Contains(rec.stdout.String(), "started")
+		rec.mu.Unlock()
+		if started || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	res := <-done
+	if res.Err == nil || res.Err.Name != "Interrupted" {
+		t.Fatalf("interrupted cell = %+v", res.Err)
+	}
+	res = e.Execute(context.Background(), cell.Request{Code: "1+1", Count: 2}, &recorder{})
+	if res.Err != nil || res.Value.Data["text/plain"] != "2" {
+		t.Errorf("cell after interrupt = %+v %+v", res.Err, res.Value)
+	}
+}
+
+func TestEngineStdinAndDisplay(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go programs")
+	}
+	r := &runner2{t: t, e: newTestEngine(t)}
+
+	r.count++
+	rec := &recorder{inputs: []string{"gopher"}}
+	res := r.e.Execute(context.Background(), cell.Request{Code: "var s string\nfmt.Scanln(&s)\nfmt.Println(\"got\", s)", Count: r.count, AllowStdin: true}, rec)
+	if res.Err != nil || rec.stdout.String() != "got gopher\n" {
+		t.Errorf("stdin: err %+v stdout %q", res.Err, rec.stdout.String())
+	}
+	// Without stdin, reading gives EOF instead of hanging.
+	_, rec = r.ok("b, err := io.ReadAll(os.Stdin)\nfmt.Println(len(b), err)")
+	if rec.stdout.String() != "0 <nil>\n" {
+		t.Errorf("no stdin: stdout %q", rec.stdout.String())
+	}
+
+	_, rec = r.ok(`import "github.com/janpfeifer/gonb/gonbui"
+gonbui.DisplayHTML("<b>hi</b>")
+gonbui.UpdateHTML("bar", "1")
+gonbui.UpdateHTML("bar", "2")
+gonbui.Sync()
+display.ClearOutput(false)`)
+	if len(rec.displays) != 3 {
+		t.Fatalf("displays = %+v", rec.displays)
+	}
+	if rec.displays[0].Data["text/html"] != "<b>hi</b>" || rec.displays[1].Update || !rec.displays[2].Update || rec.displays[2].DisplayID != "bar" {
+		t.Errorf("displays = %+v", rec.displays)
+	}
+	if rec.events[len(rec.events)-1] != "clear" {
+		t.Errorf("events = %q", rec.events)
+	}
+}

@@ -1,0 +1,431 @@
+package engine
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gopar/gopar/kernel/cell"
+	"github.com/gopar/gopar/kernel/cellrt"
+	"github.com/gopar/gopar/kernel/display"
+)
+
+// interruptGrace is how long a program may take to stop after SIGINT
+// (the parallel package cancels its work on it) before it is killed.
+const interruptGrace = 1 * time.Second
+
+// stdinPoll is how often a program allowed to read stdin is checked for
+// being blocked reading it.
+const stdinPoll = 50 * time.Millisecond
+
+// runSpec is one run of a built program.
+type runSpec struct {
+	bin        string
+	dir        string // working directory (%cd)
+	env        []string
+	allowStdin bool
+	runDir     string // private directory for the display pipes
+}
+
+// runOutcome is what a run produced besides its streams.
+type runOutcome struct {
+	value       *cell.Display // execute_result
+	exitCode    int
+	interrupted bool
+	panicText   string // the Go runtime's report of a panic or fatal error
+}
+
+// runner is what one run shares between its goroutines.
+type runner struct {
+	sink     cell.Sink
+	ctx      context.Context
+	displays *displayIDs
+
+	mu    sync.Mutex
+	stdin io.WriteCloser // nil when stdin is not allowed
+	value *cell.Display
+}
+
+// displayIDs remembers which display ids the front end has seen, so that
+// a later display with the same id updates it in place.
+type displayIDs struct {
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (d *displayIDs) update(id string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.seen == nil {
+		d.seen = map[string]bool{}
+	}
+	was := d.seen[id]
+	d.seen[id] = true
+	return was
+}
+
+// run starts the program in its own process group and streams its output
+// to the sink until it exits. Cancelling ctx interrupts it.
+func run(ctx context.Context, spec runSpec, sink cell.Sink, ids *displayIDs) (runOutcome, error) {
+	r := &runner{sink: sink, ctx: ctx, displays: ids}
+
+	ctrlR, ctrlW, err := os.Pipe()
+	if err != nil {
+		return runOutcome{}, fmt.Errorf("control pipe: %w", err)
+	}
+	defer ctrlR.Close()
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		ctrlW.Close()
+		return runOutcome{}, fmt.Errorf("stdout pipe: %w", err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		ctrlW.Close()
+		outR.Close()
+		outW.Close()
+		return runOutcome{}, fmt.Errorf("stderr pipe: %w", err)
+	}
+	if err := os.MkdirAll(spec.runDir, 0o700); err != nil {
+		return runOutcome{}, fmt.Errorf("run dir: %w", err)
+	}
+	pipes, err := display.NewPipes(spec.runDir, r)
+	if err != nil {
+		return runOutcome{}, err
+	}
+
+	cmd := exec.Command(spec.bin)
+	cmd.Dir = spec.dir
+	cmd.Env = append(append(spec.env, pipes.Env()...), cellrt.ControlFDEnv+"=3")
+	cmd.Stdout = outW
+	cmd.Stderr = errW
+	cmd.ExtraFiles = []*os.File{ctrlW}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var stdinW *os.File
+	if spec.allowStdin {
+		var stdinR *os.File
+		stdinR, stdinW, err = os.Pipe()
+		if err != nil {
+			return runOutcome{}, fmt.Errorf("stdin pipe: %w", err)
+		}
+		cmd.Stdin = stdinR
+		defer stdinR.Close()
+		r.stdin = stdinW
+	}
+	startErr := cmd.Start()
+	// The child has its own copies; ours must go so that reads end at EOF.
+	ctrlW.Close()
+	outW.Close()
+	errW.Close()
+	if startErr != nil {
+		outR.Close()
+		errR.Close()
+		pipes.Close()
+		if stdinW != nil {
+			stdinW.Close()
+		}
+		return runOutcome{}, fmt.Errorf("start program: %w", startErr)
+	}
+	pid := cmd.Process.Pid
+
+	var wg sync.WaitGroup
+	panicText := &panicCatcher{sink: sink}
+	wg.Add(3)
+	go func() { defer wg.Done(); r.pump(outR, "stdout", nil) }()
+	go func() { defer wg.Done(); r.pump(errR, "stderr", panicText) }()
+	go func() { defer wg.Done(); r.readControl(ctrlR) }()
+	servedDisplay := make(chan struct{})
+	go func() { defer close(servedDisplay); pipes.Serve() }()
+
+	exited := make(chan struct{})
+	var waitErr error
+	go func() {
+		waitErr = cmd.Wait()
+		// Whatever the program started in its group goes with it, so no
+		// stray process keeps the output pipes open.
+		syscall.Kill(-pid, syscall.SIGKILL)
+		close(exited)
+	}()
+	if spec.allowStdin {
+		go r.watchStdin(pid, exited)
+	}
+
+	var out runOutcome
+	select {
+	case <-exited:
+	case <-ctx.Done():
+		out.interrupted = true
+		syscall.Kill(-pid, syscall.SIGINT)
+		select {
+		case <-exited:
+		case <-time.After(interruptGrace):
+			syscall.Kill(-pid, syscall.SIGKILL)
+			<-exited
+		}
+	}
+	wg.Wait()
+	outR.Close()
+	errR.Close()
+	pipes.Close()
+	<-servedDisplay
+	r.mu.Lock()
+	if r.stdin != nil {
+		r.stdin.Close()
+		r.stdin = nil
+	}
+	out.value = r.value
+	r.mu.Unlock()
+
+	out.panicText = panicText.text()
+	var exitErr *exec.ExitError
+	if errors.As(waitErr, &exitErr) {
+		out.exitCode = exitErr.ExitCode()
+		if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			out.exitCode = 128 + int(ws.Signal())
+		}
+	} else if waitErr != nil {
+		return out, fmt.Errorf("wait for program: %w", waitErr)
+	}
+	if out.exitCode == 0 && out.panicText != "" {
+		// Text that looked like a panic report but the program went on and
+		// succeeded: it was ordinary output after all.
+		sink.Stream("stderr", out.panicText)
+		out.panicText = ""
+	}
+	return out, nil
+}
+
+// pump copies a program's output stream to the sink as it arrives.
+func (r *runner) pump(rd io.Reader, name string, catcher *panicCatcher) {
+	buf := make([]byte, 32*1024)
+	for {
+		n, err := rd.Read(buf)
+		if n > 0 {
+			if catcher != nil {
+				catcher.write(buf[:n])
+			} else {
+				r.sink.Stream(name, string(buf[:n]))
+			}
+		}
+		if err != nil {
+			if catcher != nil {
+				catcher.flushPartial()
+			}
+			return
+		}
+	}
+}
+
+// readControl handles the cell runtime's messages: results, displays and
+// output clearing.
+func (r *runner) readControl(rd io.Reader) {
+	sc := bufio.NewScanner(rd)
+	sc.Buffer(make([]byte, 64*1024), 256<<20)
+	for sc.Scan() {
+		var m cellrt.Message
+		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
+			continue
+		}
+		switch m.Kind {
+		case cellrt.KindResult:
+			r.mu.Lock()
+			r.value = &cell.Display{Data: bundle(m.Data)}
+			r.mu.Unlock()
+		case cellrt.KindDisplay:
+			r.sink.Display(cell.Display{Data: bundle(m.Data)})
+		case cellrt.KindClearOutput:
+			r.sink.ClearOutput(m.Wait)
+		}
+	}
+	io.Copy(io.Discard, rd)
+}
+
+func bundle(data map[string]string) cell.MIMEBundle {
+	b := make(cell.MIMEBundle, len(data))
+	for k, v := range data {
+		b[k] = v
+	}
+	return b
+}
+
+// Display implements display.Handler.
+func (r *runner) Display(data, metadata map[string]any, displayID string) {
+	d := cell.Display{Data: data, Metadata: metadata, DisplayID: displayID}
+	if displayID != "" {
+		d.Update = r.displays.update(displayID)
+	}
+	r.sink.Display(d)
+}
+
+// RequestInput implements display.Handler: gonbui.RequestInput asks for a
+// line that the program then reads from its stdin.
+func (r *runner) RequestInput(prompt string, password bool) {
+	go r.input(prompt, password)
+}
+
+func (r *runner) input(prompt string, password bool) bool {
+	line, err := r.sink.Input(r.ctx, prompt, password)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stdin == nil {
+		return false
+	}
+	if err != nil {
+		// No input can come: end of file lets the program go on.
+		r.stdin.Close()
+		r.stdin = nil
+		return false
+	}
+	io.WriteString(r.stdin, line+"\n")
+	return true
+}
+
+// watchStdin asks the front end for input whenever the program is blocked
+// reading an empty stdin. Linux shows each thread's current system call in
+// /proc; a thread in read(0, ...) is waiting for input. This works for any
+// way the cell reads (fmt.Scan, bufio, io.ReadAll) without changing it.
+func (r *runner) watchStdin(pid int, exited <-chan struct{}) {
+	t := time.NewTicker(stdinPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-exited:
+			return
+		case <-r.ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !blockedReadingStdin(pid) {
+			continue
+		}
+		if !r.input("", false) {
+			return
+		}
+	}
+}
+
+func blockedReadingStdin(pid int) bool {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/syscall", pid))
+	if err != nil {
+		return false
+	}
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b))
+		// "0 0x0 ..." is read(0, ...) on x86-64; "63 0x0" on arm64.
+		if len(f) >= 2 && (f[0] == strconv.Itoa(sysRead)) && f[1] == "0x0" {
+			return true
+		}
+	}
+	return false
+}
+
+// panicCatcher passes stderr through, except a Go runtime panic or fatal
+// error report, which it keeps so the kernel can send it as one error
+// message instead of a stream.
+type panicCatcher struct {
+	sink    cell.Sink
+	mu      sync.Mutex
+	partial []byte // an unfinished line that may start a report
+	caught  bytes.Buffer
+}
+
+var reportStarts = []string{"panic: ", "fatal error: "}
+
+func (c *panicCatcher) write(p []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.caught.Len() > 0 {
+		c.capture(p)
+		return
+	}
+	data := append(c.partial, p...)
+	c.partial = nil
+	start := 0
+	for start < len(data) {
+		end := bytes.IndexByte(data[start:], '\n')
+		line := data[start:]
+		if end >= 0 {
+			line = data[start : start+end+1]
+		}
+		if startsReport(line) {
+			c.stream(data[:start])
+			c.capture(data[start:])
+			return
+		}
+		if end < 0 {
+			// An unfinished last line: hold it back only while it could
+			// still become a report's first line.
+			if couldStartReport(line) {
+				c.stream(data[:start])
+				c.partial = append([]byte(nil), line...)
+				return
+			}
+			break
+		}
+		start += end + 1
+	}
+	c.stream(data)
+}
+
+func (c *panicCatcher) stream(p []byte) {
+	if len(p) > 0 {
+		c.sink.Stream("stderr", string(p))
+	}
+}
+
+const maxCaught = 1 << 20
+
+func (c *panicCatcher) capture(p []byte) {
+	if room := maxCaught - c.caught.Len(); room > 0 {
+		c.caught.Write(p[:min(len(p), room)])
+	}
+}
+
+func (c *panicCatcher) flushPartial() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.partial) > 0 {
+		c.sink.Stream("stderr", string(c.partial))
+		c.partial = nil
+	}
+}
+
+func (c *panicCatcher) text() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.caught.String()
+}
+
+func startsReport(line []byte) bool {
+	for _, s := range reportStarts {
+		if bytes.HasPrefix(line, []byte(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+func couldStartReport(partial []byte) bool {
+	for _, s := range reportStarts {
+		if bytes.HasPrefix([]byte(s), partial) || bytes.HasPrefix(partial, []byte(s)) {
+			return true
+		}
+	}
+	return false
+}

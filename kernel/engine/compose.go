@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"go/types"
 	"path"
 	"slices"
 	"strconv"
@@ -87,12 +88,15 @@ type composeOptions struct {
 func compose(imports []importSpec, decls []declEntry, pc *parsedCell, opt composeOptions) string {
 	var b strings.Builder
 	b.WriteString("package main\n\n")
-	writeImports(&b, imports, opt.show && pc.lastExpr >= 0)
+	writeImports(&b, imports, len(pc.stmts) > 0)
 	for _, d := range decls {
 		fmt.Fprintf(&b, "\n//line cell[%d]:%d\n%s\n", d.cell, d.line, d.src)
 	}
 	b.WriteString("\n//line gopar-main.go:1\nfunc main() {\n")
 	for i, s := range pc.stmts {
+		// Recording the running statement lets the kernel name the line
+		// of an os.Exit, which leaves no trace of its own.
+		fmt.Fprintf(&b, "%s.At(%d, %d)\n", rtName, opt.cell, s.line)
 		fmt.Fprintf(&b, "//line cell[%d]:%d\n", opt.cell, s.line)
 		if i == pc.lastExpr && opt.show {
 			fmt.Fprintf(&b, "%s.Show(%s)\n", rtName, s.src)
@@ -136,14 +140,14 @@ func writeImports(b *strings.Builder, specs []importSpec, withRT bool) {
 // a package name is unresolved is golang.org/x/tools/imports asked to
 // find it, which is the slow path. The result is the import list to
 // compose with.
-func fixImports(filename, src string, specs []importSpec) ([]importSpec, error) {
+func fixImports(filename, src string, specs []importSpec, index *pkgIndex) ([]importSpec, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, filename, src, 0)
 	if err != nil {
 		// Leave syntax errors for the compiler, which names the cell line.
 		return specs, nil
 	}
-	used := map[string]bool{}   // unresolved identifiers used as X in X.Sel
+	used := map[string]bool{} // unresolved identifiers used as X in X.Sel
 	unresolved := map[string]bool{}
 	for _, id := range f.Unresolved {
 		unresolved[id.Name] = true
@@ -166,10 +170,16 @@ func fixImports(filename, src string, specs []importSpec) ([]importSpec, error) 
 		}
 	}
 	missing := false
-	for n := range used {
-		if !provided[n] && n != rtName {
-			missing = true
+	for _, n := range sortedKeys(used) {
+		if provided[n] || n == rtName || isPredeclared(n) {
+			continue
 		}
+		if p, ok := index.lookup(n); ok {
+			kept = append(kept, importSpec{path: p})
+			provided[n] = true
+			continue
+		}
+		missing = true
 	}
 	if !missing {
 		return kept, nil
@@ -195,6 +205,12 @@ func fixImports(filename, src string, specs []importSpec) ([]importSpec, error) 
 		fixed = append(fixed, im)
 	}
 	return fixed, nil
+}
+
+// isPredeclared reports whether a name is one of Go's predeclared
+// identifiers, which are never packages.
+func isPredeclared(n string) bool {
+	return types.Universe.Lookup(n) != nil
 }
 
 // importName is the name a file uses for an import. For paths whose last

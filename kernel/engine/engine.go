@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gopar/gopar/kernel/assist"
 	"github.com/gopar/gopar/kernel/cell"
 )
 
@@ -44,6 +45,8 @@ type Engine struct {
 	work    *workModule
 	ownWork bool
 	ids     displayIDs
+	pkgs    *pkgIndex
+	assist  *assist.Assistant
 
 	execMu sync.Mutex // one execution at a time
 
@@ -82,6 +85,8 @@ func New(opts Options) (*Engine, error) {
 		log:     log,
 		work:    work,
 		ownWork: own,
+		pkgs:    newPkgIndex(goBin),
+		assist:  &assist.Assistant{Dir: work.dir, GoCmd: goBin},
 		prog:    &program{},
 		cells:   map[int]string{},
 		env:     map[string]string{},
@@ -198,10 +203,18 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 		msg := fmt.Sprintf("cell[%d] interrupted", req.Count)
 		res.Err = &cell.Error{Name: "Interrupted", Value: msg, Traceback: []string{msg}}
 	case out.panicText != "":
-		res.Err = panicError(out.panicText, e)
+		res.Err = panicError(relabel(out.panicText, req.Count), e)
 	case out.exitCode != 0:
-		msg := fmt.Sprintf("cell[%d]: program exited with status %d", req.Count, out.exitCode)
-		res.Err = &cell.Error{Name: "ExitError", Value: msg, Traceback: []string{msg}}
+		where := fmt.Sprintf("cell[%d]", req.Count)
+		if out.cell == currentCell {
+			out.cell = req.Count
+		}
+		if out.line > 0 {
+			where = fmt.Sprintf("cell[%d] line %d", out.cell, out.line)
+		}
+		msg := fmt.Sprintf("%s: program exited with status %d", where, out.exitCode)
+		tb := append([]string{msg}, quoteLine(e, out.cell, out.line, 0)...)
+		res.Err = &cell.Error{Name: "ExitError", Value: msg, Traceback: tb}
 	default:
 		res.Value = out.value
 	}
@@ -216,15 +229,18 @@ func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell) (stri
 	prog := e.prog.clone()
 	goflags := append([]string(nil), e.goflags...)
 	e.mu.Unlock()
-	prog.merge(cellNum, pc)
+	// The cell being run is composed as cell[0], whatever its execution
+	// count, so running it again composes the same program and reuses the
+	// build. Its declarations get their real number once it compiles.
+	prog.merge(currentCell, pc)
 
 	env := e.environ()
 	filename := filepath.Join(e.work.dir, "main.go")
 	show := pc.lastExpr >= 0
 	for {
-		opt := composeOptions{cell: cellNum, show: show}
+		opt := composeOptions{cell: currentCell, show: show}
 		src := compose(prog.imports, prog.decls, pc, opt)
-		imps, err := fixImports(filename, src, prog.imports)
+		imps, err := fixImports(filename, src, prog.imports, e.pkgs)
 		if err != nil {
 			return "", nil, &cell.Error{Name: "CompileError", Value: err.Error(), Traceback: []string{err.Error()}}
 		}
@@ -232,13 +248,13 @@ func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell) (stri
 		bin, _, err := e.work.build(ctx, src, goflags, env)
 		var be *buildError
 		if errors.As(err, &be) {
-			if show && noValue(be.output, cellNum, pc.stmts[pc.lastExpr]) {
+			if show && noValue(be.output, currentCell, pc.stmts[pc.lastExpr]) {
 				// The last expression is a call with no result: run it
 				// as a plain statement.
 				show = false
 				continue
 			}
-			return "", nil, compileError(be.output, e)
+			return "", nil, compileError(relabel(be.output, cellNum), e)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -247,12 +263,26 @@ func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell) (stri
 			}
 			return "", nil, &cell.Error{Name: "BuildError", Value: err.Error(), Traceback: []string{err.Error()}}
 		}
+		for i := range prog.decls {
+			if prog.decls[i].cell == currentCell {
+				prog.decls[i].cell = cellNum
+			}
+		}
 		// Imports goimports found are remembered for later cells.
 		for _, im := range imps {
 			prog.addImportIfMissing(im)
 		}
 		return bin, prog, nil
 	}
+}
+
+// currentCell labels the cell being run in composed programs.
+const currentCell = 0
+
+// relabel names the current cell by its execution count in compiler and
+// runtime output.
+func relabel(text string, cellNum int) string {
+	return strings.ReplaceAll(text, fmt.Sprintf("cell[%d]:", currentCell), fmt.Sprintf("cell[%d]:", cellNum))
 }
 
 // noValue reports whether the build failed because the shown last

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,6 +46,8 @@ type runOutcome struct {
 	exitCode    int
 	interrupted bool
 	panicText   string // the Go runtime's report of a panic or fatal error
+	// cell and line of the top-level statement that ran last.
+	cell, line int
 }
 
 // runner is what one run shares between its goroutines.
@@ -105,10 +108,14 @@ func run(ctx context.Context, spec runSpec, sink cell.Sink, ids *displayIDs) (ru
 	if err != nil {
 		return runOutcome{}, err
 	}
+	lineFile := filepath.Join(spec.runDir, "line")
+	if err := os.WriteFile(lineFile, make([]byte, 8), 0o600); err != nil {
+		return runOutcome{}, fmt.Errorf("line file: %w", err)
+	}
 
 	cmd := exec.Command(spec.bin)
 	cmd.Dir = spec.dir
-	cmd.Env = append(append(spec.env, pipes.Env()...), cellrt.ControlFDEnv+"=3")
+	cmd.Env = append(append(spec.env, pipes.Env()...), cellrt.ControlFDEnv+"=3", cellrt.LineFileEnv+"="+lineFile)
 	cmd.Stdout = outW
 	cmd.Stderr = errW
 	cmd.ExtraFiles = []*os.File{ctrlW}
@@ -189,6 +196,9 @@ func run(ctx context.Context, spec runSpec, sink cell.Sink, ids *displayIDs) (ru
 	r.mu.Unlock()
 
 	out.panicText = panicText.text()
+	if b, err := os.ReadFile(lineFile); err == nil && len(b) == 8 {
+		out.cell, out.line = cellrt.DecodeLine(binary.LittleEndian.Uint64(b))
+	}
 	var exitErr *exec.ExitError
 	if errors.As(waitErr, &exitErr) {
 		out.exitCode = exitErr.ExitCode()

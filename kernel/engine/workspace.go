@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 )
 
 // workModule is the Go module, in the engine's work directory, that cells
@@ -22,6 +23,7 @@ type workModule struct {
 	// binDir holds built programs, named by the hash of what built them,
 	// so re-running an unchanged cell does not rebuild.
 	binDir string
+	builds atomic.Int64 // go build runs, for tests of the cache
 }
 
 var moduleLine = regexp.MustCompile(`(?m)^module\s+\S+\s*$`)
@@ -83,6 +85,7 @@ func (w *workModule) build(ctx context.Context, src string, goflags []string, en
 	}
 	args := append([]string{"build", "-o", bin}, goflags...)
 	args = append(args, ".")
+	w.builds.Add(1)
 	cmd := exec.CommandContext(ctx, w.goBin, args...)
 	cmd.Dir = w.dir
 	cmd.Env = env

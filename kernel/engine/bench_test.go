@@ -1,0 +1,130 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gopar/gopar/kernel/cell"
+)
+
+func TestUnchangedCellDoesNotRebuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go programs")
+	}
+	r := &runner2{t: t, e: newTestEngine(t)}
+	const code = `fmt.Println("same")`
+	r.ok(code)
+	before := r.e.work.builds.Load()
+	_, rec := r.ok(code)
+	if got := r.e.work.builds.Load(); got != before {
+		t.Errorf("re-running an unchanged cell built %d time(s)", got-before)
+	}
+	if rec.stdout.String() != "same\n" {
+		t.Errorf("stdout = %q", rec.stdout.String())
+	}
+}
+
+const plotCell = `p := plot.New()
+p.Title.Text = "run %d"
+l, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: %d}})
+p.Add(l)
+w, _ := p.WriterTo(4*vg.Inch, 3*vg.Inch, "png")
+var buf bytes.Buffer
+w.WriteTo(&buf)
+gonbui.DisplayPNG(buf.Bytes())`
+
+// BenchmarkCellLatency measures executing a changed cell through the
+// engine against the floor: plain `go build` and run of the same composed
+// program in a module of its own. It reports both and their ratio.
+func BenchmarkCellLatency(b *testing.B) {
+	for _, bc := range []struct{ name, code string }{
+		{"trivial", "fmt.Println(%d)"},
+		{"plot", plotCell},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			e := newBenchEngine(b)
+			floorDir := b.TempDir()
+			for _, f := range []string{"go.mod", "go.sum"} {
+				data, err := os.ReadFile(filepath.Join(e.work.dir, f))
+				if err != nil {
+					b.Fatal(err)
+				}
+				os.WriteFile(filepath.Join(floorDir, f), data, 0o644)
+			}
+			cellCode := func(i int) string {
+				if bc.name == "plot" {
+					return fmt.Sprintf(bc.code, i, i)
+				}
+				return fmt.Sprintf(bc.code, i)
+			}
+			// Warm the build cache for the packages involved, both ways.
+			execCell(b, e, cellCode(-1), 1)
+			var kernel, floor time.Duration
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				code := cellCode(i)
+				start := time.Now()
+				execCell(b, e, code, i+2)
+				kernel += time.Since(start)
+
+				src, err := os.ReadFile(filepath.Join(e.work.dir, "main.go"))
+				if err != nil {
+					b.Fatal(err)
+				}
+				// Same program, a different constant: the floor must
+				// compile too, not hit the kernel's cached binary.
+				src = append(src, []byte(fmt.Sprintf("\nvar _ = %d\n", i))...)
+				start = time.Now()
+				floorRun(b, floorDir, src)
+				floor += time.Since(start)
+			}
+			b.StopTimer()
+			n := float64(b.N)
+			b.ReportMetric(float64(kernel.Milliseconds())/n, "kernel-ms/cell")
+			b.ReportMetric(float64(floor.Milliseconds())/n, "floor-ms/cell")
+			b.ReportMetric(float64(kernel)/float64(floor), "kernel/floor")
+		})
+	}
+}
+
+func newBenchEngine(b *testing.B) *Engine {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, err := New(Options{ModuleDir: root, WorkDir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { e.Close() })
+	return e
+}
+
+func execCell(b *testing.B, e *Engine, code string, count int) {
+	res := e.Execute(context.Background(), cell.Request{Code: code, Count: count}, &recorder{})
+	if res.Err != nil {
+		b.Fatalf("cell failed: %s", res.Err.Value)
+	}
+}
+
+func floorRun(b *testing.B, dir string, src []byte) {
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), src, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command("go", "build", "-o", "prog", ".")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("floor build: %v\n%s", err, out)
+	}
+	// The floor program gets the same environment a cell does, minus the
+	// pipes, so its display calls are no-ops.
+	cmd = exec.Command(filepath.Join(dir, "prog"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.Fatalf("floor run: %v\n%s", err, out)
+	}
+}

@@ -215,7 +215,10 @@ func splitTopLevel(src string) ([]topSegment, error) {
 		case token.RPAREN, token.RBRACE, token.RBRACK:
 			depth--
 		}
-		if t.tok == token.SEMICOLON && depth <= 0 {
+		// Only a newline ends a top-level segment: explicit semicolons
+		// also separate the clauses of for, if and switch headers, and
+		// "a := 1; b := 2" on one line is fine as one segment.
+		if t.tok == token.SEMICOLON && t.lit == "\n" && depth <= 0 {
 			flush(i)
 			depth = 0
 			continue

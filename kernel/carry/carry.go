@@ -127,7 +127,7 @@ func EncodeVars(w io.Writer, vars map[string]any) error {
 	if err := c.collect(); err != nil {
 		return fmt.Errorf("carry: %w", err)
 	}
-	if err := write(w, c); err != nil {
+	if err := write(w, c, c.layout()); err != nil {
 		return fmt.Errorf("carry: %w", err)
 	}
 	return nil
@@ -193,10 +193,11 @@ func decodeEach(src io.ReaderAt, size int64, targets []target) error {
 	return errors.Join(errs...)
 }
 
-func write(w io.Writer, c *collector) error {
+// write encodes the roots of c, which reach the objects objs.
+func write(w io.Writer, c *collector, objs []object) error {
 	e := &encoder{
 		c:     c,
-		objs:  c.layout(),
+		objs:  objs,
 		types: map[reflect.Type]int{},
 	}
 	e.w = bufio.NewWriterSize(w, 64<<10)
@@ -219,9 +220,15 @@ func Load(dir, name string, ptr any) error {
 // the others. Memory shared between these variables stays shared when
 // they are loaded together.
 //
+// Variables are stored in groups, one file each: variables that share
+// memory, directly or through others, form one group, and a variable that
+// shares nothing is a group of its own. Loading a variable reads only its
+// group's file, so a small variable saved beside a large unrelated one
+// loads without reading the large one. List reports each variable's Group.
+//
 // Variables that cannot be kept are left out and their earlier values
 // dropped; SaveAll then returns a *NotKeptError after saving the rest.
-// The values are written to a new file renamed into place, and the index
+// The values are written to new files renamed into place, and the index
 // naming which file holds which variable is replaced the same way, so a
 // process killed while saving leaves the earlier state as it was. One
 // process at a time may save into a directory.
@@ -259,11 +266,26 @@ func SaveAll(dir string, vars map[string]any) error {
 		// An unreadable index would block every later save; start over.
 		idx = nil
 	}
-	var bundle string
+	var parts []part
 	if c != nil {
-		bundle, err = writeBundle(dir, c)
+		parts = c.partition()
+	}
+	bundles := make([]string, 0, len(parts))
+	dropBundles := func() {
+		for _, b := range bundles {
+			os.Remove(filepath.Join(dir, b))
+		}
+	}
+	group := make([]string, len(keep))
+	for _, p := range parts {
+		b, err := writeBundle(dir, p.c, p.objs)
 		if err != nil {
+			dropBundles()
 			return err
+		}
+		bundles = append(bundles, b)
+		for _, r := range p.roots {
+			group[r] = b
 		}
 	}
 	entries := map[string]Var{}
@@ -274,7 +296,7 @@ func SaveAll(dir string, vars map[string]any) error {
 		delete(entries, n.Name)
 	}
 	for i, r := range keep {
-		v := Var{Name: r.name, Type: r.typ.String(), Size: sizeOf(r.typ, r.ptr), file: bundle}
+		v := Var{Name: r.name, Type: r.typ.String(), Size: sizeOf(r.typ, r.ptr), Group: group[i]}
 		for k := range c.dynamic[i] {
 			v.Dynamic = append(v.Dynamic, k)
 		}
@@ -282,9 +304,7 @@ func SaveAll(dir string, vars map[string]any) error {
 		entries[r.name] = v
 	}
 	if err := writeIndex(dir, entries); err != nil {
-		if bundle != "" {
-			os.Remove(filepath.Join(dir, bundle))
-		}
+		dropBundles()
 		return err
 	}
 	removeUnused(dir, entries)
@@ -294,13 +314,13 @@ func SaveAll(dir string, vars map[string]any) error {
 	return nil
 }
 
-func writeBundle(dir string, c *collector) (string, error) {
+func writeBundle(dir string, c *collector, objs []object) (string, error) {
 	f, err := os.CreateTemp(dir, "b-*.tmp")
 	if err != nil {
 		return "", fmt.Errorf("carry: save: %w", err)
 	}
 	tmp := f.Name()
-	err = write(f, c)
+	err = write(f, c, objs)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -317,8 +337,9 @@ func writeBundle(dir string, c *collector) (string, error) {
 }
 
 // LoadAll loads variables, given as name → pointer, from the state
-// directory dir. Variables saved by the same SaveAll are decoded together,
-// so memory they shared is shared again. Every variable that loads is set
+// directory dir. It reads only the files of the groups these variables
+// belong to; variables of one group are decoded together, so memory they
+// shared is shared again. Every variable that loads is set
 // even if others fail; those that fail are zero, and the error joins one
 // *VarError per failed variable (wrapping ErrNotStored, ErrCorrupt or a
 // *FitError).
@@ -333,7 +354,7 @@ func LoadAll(dir string, vars map[string]any) error {
 	}
 	where := map[string]string{}
 	for _, v := range idx {
-		where[v.Name] = v.file
+		where[v.Name] = v.Group
 	}
 	byFile := map[string][]target{}
 	var files []string
@@ -408,7 +429,11 @@ type Var struct {
 	// interfaces, as import path and name ("main.Circle",
 	// "math/big.Int"): a program loading the variable must Register them.
 	Dynamic []string
-	file    string
+	// Group names the file holding the variable. Variables saved by one
+	// SaveAll share a Group exactly when they share memory, directly or
+	// through others in the group. Loading a variable reads only its
+	// group's file; loading the whole group together keeps the sharing.
+	Group string
 }
 
 // List returns the variables stored in dir, sorted by name; none when dir
@@ -479,13 +504,13 @@ func parseIndex(data []byte) (vars []Var, err error) {
 	r := &reader{d: d, b: data, i: len(indexMagic) + 1}
 	n := r.count(r.left())
 	for i := 0; i < n; i++ {
-		v := Var{Name: r.str(), file: r.str(), Type: r.str(), Size: int64(r.uvarint())}
+		v := Var{Name: r.str(), Group: r.str(), Type: r.str(), Size: int64(r.uvarint())}
 		nd := r.count(r.left())
 		for j := 0; j < nd; j++ {
 			v.Dynamic = append(v.Dynamic, r.str())
 		}
-		if !validBundle(v.file) {
-			d.corrupt("index: bad file name %q", v.file)
+		if !validBundle(v.Group) {
+			d.corrupt("index: bad file name %q", v.Group)
 		}
 		vars = append(vars, v)
 	}
@@ -515,7 +540,7 @@ func writeIndex(dir string, entries map[string]Var) error {
 	for _, n := range names {
 		v := entries[n]
 		str(v.Name)
-		str(v.file)
+		str(v.Group)
 		str(v.Type)
 		buf = binary.AppendUvarint(buf, uint64(max(v.Size, 0)))
 		buf = binary.AppendUvarint(buf, uint64(len(v.Dynamic)))
@@ -545,7 +570,7 @@ func writeIndex(dir string, entries map[string]Var) error {
 func removeUnused(dir string, entries map[string]Var) {
 	used := map[string]bool{}
 	for _, v := range entries {
-		used[v.file] = true
+		used[v.Group] = true
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "b-*.carry"))
 	for _, f := range files {

@@ -125,16 +125,47 @@ type collector struct {
 	sizing      bool
 	stringBytes int64
 	dynamic     []map[string]bool // per root: named types held by interfaces
+
+	// group links roots that reach common memory (a union-find forest over
+	// root indexes), so that SaveAll can store unrelated variables apart.
+	group []int
 }
 
 func newCollector(roots []root, sizing bool) *collector {
-	return &collector{
+	c := &collector{
 		roots:     roots,
 		regionIdx: map[regionKey]int{},
 		mapIdx:    map[unsafe.Pointer]int{},
 		sizing:    sizing,
 		dynamic:   make([]map[string]bool, len(roots)),
+		group:     make([]int, len(roots)),
 	}
+	for i := range c.group {
+		c.group[i] = i
+	}
+	return c
+}
+
+// groupOf returns the representative of root r's group.
+func (c *collector) groupOf(r int) int {
+	for c.group[r] != r {
+		c.group[r] = c.group[c.group[r]]
+		r = c.group[r]
+	}
+	return r
+}
+
+// join puts roots a and b in one group.
+func (c *collector) join(a, b int) {
+	a, b = c.groupOf(a), c.groupOf(b)
+	if a == b {
+		return
+	}
+	// The smaller index leads, so groups come out in root order.
+	if b < a {
+		a, b = b, a
+	}
+	c.group[b] = a
 }
 
 func (c *collector) collect() error {
@@ -157,6 +188,7 @@ func (c *collector) collect() error {
 func (c *collector) addRegion(p unsafe.Pointer, elem reflect.Type, n int, viaSlice bool, rootIdx int) int {
 	k := regionKey{addr: uintptr(p), elem: elem, n: n}
 	if i, ok := c.regionIdx[k]; ok {
+		c.join(rootIdx, c.nodes[i].root)
 		return i
 	}
 	i := len(c.nodes)
@@ -168,7 +200,8 @@ func (c *collector) addRegion(p unsafe.Pointer, elem reflect.Type, n int, viaSli
 
 func (c *collector) addMap(m reflect.Value) {
 	p := m.UnsafePointer()
-	if _, ok := c.mapIdx[p]; ok {
+	if i, ok := c.mapIdx[p]; ok {
+		c.join(c.nodes[c.cur].root, c.nodes[i].root)
 		return
 	}
 	// m may read the map from a temporary that is reused for the next
@@ -468,6 +501,72 @@ func (c *collector) layout() []object {
 }
 
 func size(k regionKey) uintptr { return uintptr(k.n) * k.elem.Size() }
+
+// part is what one bundle holds: a group of roots that share memory with
+// each other and with no other root, and the objects they reach.
+type part struct {
+	c     *collector // the group's roots; nodes and indexes are shared
+	objs  []object   // numbered from zero within the part
+	roots []int      // indexes into the full collector's roots
+}
+
+// partition lays out the collected memory and splits it into parts, in
+// the order of their first roots. Roots are in one part when they reach a
+// common region or map, or regions that overlap in memory (two slices
+// over one array, a pointer into an element), transitively.
+func (c *collector) partition() []part {
+	objs := c.layout()
+	// Regions laid out in one object overlap in memory.
+	owner := make([]int, len(objs))
+	for i := range owner {
+		owner[i] = -1
+	}
+	for _, nd := range c.nodes {
+		if owner[nd.obj] < 0 {
+			owner[nd.obj] = nd.root
+		} else {
+			c.join(owner[nd.obj], nd.root)
+		}
+	}
+	partOf := make(map[int]int) // group representative → part index
+	localRoot := make([]int, len(c.roots))
+	var parts []part
+	for r := range c.roots {
+		g := c.groupOf(r)
+		k, ok := partOf[g]
+		if !ok {
+			k = len(parts)
+			partOf[g] = k
+			parts = append(parts, part{c: &collector{
+				nodes:     c.nodes,
+				regionIdx: c.regionIdx,
+				mapIdx:    c.mapIdx,
+			}})
+		}
+		p := &parts[k]
+		localRoot[r] = len(p.roots)
+		p.roots = append(p.roots, r)
+		p.c.roots = append(p.c.roots, c.roots[r])
+		p.c.rootNode = append(p.c.rootNode, c.rootNode[r])
+	}
+	if len(parts) == 1 {
+		parts[0].objs = objs
+		return parts
+	}
+	local := make([]int, len(objs))
+	for i, o := range objs {
+		p := &parts[partOf[c.groupOf(owner[i])]]
+		if o.home >= 0 {
+			o.home = localRoot[o.home]
+		}
+		local[i] = len(p.objs)
+		p.objs = append(p.objs, o)
+	}
+	for _, nd := range c.nodes {
+		nd.obj = local[nd.obj]
+	}
+	return parts
+}
 
 func (c *collector) single(objs *[]object, i int, homeOf map[int]int) {
 	nd := c.nodes[i]

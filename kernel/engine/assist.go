@@ -27,7 +27,11 @@ func (e *Engine) assistContext() assist.Context {
 		b.WriteString(d.src)
 		b.WriteString("\n")
 	}
-	return assist.Context{Decls: b.String(), Imports: imports}
+	vars := map[string]string{}
+	for n, t := range e.state.types {
+		vars[n] = readableType(t)
+	}
+	return assist.Context{Decls: b.String(), Imports: imports, Vars: vars}
 }
 
 // Complete implements cell.Engine.

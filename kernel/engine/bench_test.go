@@ -128,3 +128,50 @@ func floorRun(b *testing.B, dir string, src []byte) {
 		b.Fatalf("floor run: %v\n%s", err, out)
 	}
 }
+
+// BenchmarkCarriedVariables measures a trivial changed cell that uses
+// none of the carried variables, with 0, 10 and 100 of them in the state:
+// declaring them is all it should cost.
+func BenchmarkCarriedVariables(b *testing.B) {
+	for _, n := range []int{0, 10, 100} {
+		b.Run(fmt.Sprintf("vars=%d", n), func(b *testing.B) {
+			e := newBenchEngine(b)
+			count := 1
+			for i := 0; i < n; i++ {
+				execCell(b, e, fmt.Sprintf("v%d := %d", i, i), count)
+				count++
+			}
+			execCell(b, e, "fmt.Println(-1)", count)
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				count++
+				execCell(b, e, fmt.Sprintf("fmt.Println(%d)", i), count)
+			}
+		})
+	}
+}
+
+// BenchmarkLoadLargeVariable measures a cell that uses a carried 100 MB
+// []float64 against one that uses only a small variable beside it.
+func BenchmarkLoadLargeVariable(b *testing.B) {
+	e := newBenchEngine(b)
+	execCell(b, e, "big := make([]float64, 100<<20/8)\nfor i := range big {\n\tbig[i] = float64(i)\n}", 1)
+	execCell(b, e, "small := 1", 2)
+	count := 3
+	for _, bc := range []struct{ name, code string }{
+		{"uses-big", "fmt.Println(len(big), %d)"},
+		{"uses-small", "fmt.Println(small, %d)"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			execCell(b, e, fmt.Sprintf(bc.code, -1), count)
+			count++
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				// The same program each time, so no build: what is left
+				// is the run, with or without the load.
+				execCell(b, e, fmt.Sprintf(bc.code, -1), count)
+				count++
+			}
+		})
+	}
+}

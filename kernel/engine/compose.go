@@ -80,6 +80,7 @@ func (p *program) addImportIfMissing(im importSpec) {
 type composeOptions struct {
 	cell int  // execution count of the cell being run
 	show bool // wrap the last expression to show its value
+	vars varPlan
 }
 
 // compose writes the Go source of the program that runs a cell: every
@@ -88,11 +89,24 @@ type composeOptions struct {
 func compose(imports []importSpec, decls []declEntry, pc *parsedCell, opt composeOptions) string {
 	var b strings.Builder
 	b.WriteString("package main\n\n")
-	writeImports(&b, imports, len(pc.stmts) > 0)
-	for _, d := range decls {
+	writeImports(&b, imports, len(pc.stmts) > 0 || len(opt.vars.save) > 0)
+	for i, d := range decls {
+		if opt.vars.skipDecl[i] {
+			continue
+		}
 		fmt.Fprintf(&b, "\n//line cell[%d]:%d\n%s\n", d.cell, d.line, d.src)
 	}
+	if len(opt.vars.declare) > 0 {
+		b.WriteString("\n//line gopar-vars.go:1\nvar (\n")
+		for _, v := range opt.vars.declare {
+			b.WriteString("\t" + v + "\n")
+		}
+		b.WriteString(")\n")
+	}
 	b.WriteString("\n//line gopar-main.go:1\nfunc main() {\n")
+	if len(opt.vars.load) > 0 {
+		fmt.Fprintf(&b, "%s.LoadVars(%s)\n", rtName, varMap(opt.vars.load))
+	}
 	for i, s := range pc.stmts {
 		// Recording the running statement lets the kernel name the line
 		// of an os.Exit, which leaves no trace of its own.
@@ -113,7 +127,24 @@ func compose(imports []importSpec, decls []declEntry, pc *parsedCell, opt compos
 			fmt.Fprintf(&b, "_ = %s\n", n)
 		}
 	}
+	if len(opt.vars.save) > 0 {
+		fmt.Fprintf(&b, "//line gopar-main.go:3\n%s.SaveVars(%s)\n", rtName, varMap(opt.vars.save))
+	}
 	b.WriteString("}\n")
+	return b.String()
+}
+
+// varMap is the source of a map from variable names to their addresses.
+func varMap(names []string) string {
+	var b strings.Builder
+	b.WriteString("map[string]any{")
+	for i, n := range names {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%q: &%s", n, n)
+	}
+	b.WriteString("}")
 	return b.String()
 }
 

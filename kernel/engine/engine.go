@@ -17,12 +17,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/gopar/gopar/kernel/assist"
 	"github.com/gopar/gopar/kernel/cell"
+	"github.com/gopar/gopar/kernel/cellrt"
 )
 
 // Options configures an Engine.
@@ -45,6 +47,7 @@ type Engine struct {
 	work    *workModule
 	ownWork bool
 	ids     displayIDs
+	state   *stateStore // guarded by mu
 	pkgs    *pkgIndex
 	assist  *assist.Assistant
 
@@ -80,8 +83,13 @@ func New(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	state, err := newStateStore(filepath.Join(workDir, "state"))
+	if err != nil {
+		return nil, err
+	}
 	cwd, _ := os.Getwd()
 	return &Engine{
+		state:   state,
 		log:     log,
 		work:    work,
 		ownWork: own,
@@ -174,7 +182,7 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 		return res
 	}
 	start := time.Now()
-	bin, prog, cerr := e.compile(ctx, req.Count, pc)
+	bin, prog, plan, cerr := e.compile(ctx, req.Count, pc)
 	if cerr != nil {
 		res.Err = cerr
 		return res
@@ -183,16 +191,37 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 	e.mu.Lock()
 	e.prog = prog
 	dir := e.dir
+	stateDir, newGen, serr := e.prepareState(plan, sink)
 	e.mu.Unlock()
+	if serr != nil {
+		res.Err = &cell.Error{Name: "StateError", Value: serr.Error(), Traceback: []string{serr.Error()}}
+		return res
+	}
 
 	start = time.Now()
+	env := e.environ()
+	if stateDir != "" {
+		env = append(env, cellrt.StateDirEnv+"="+stateDir)
+	}
 	out, err := run(ctx, runSpec{
 		bin:        bin,
 		dir:        dir,
-		env:        e.environ(),
+		env:        env,
 		allowStdin: req.AllowStdin,
 		runDir:     filepath.Join(filepath.Dir(e.work.dir), "run"),
 	}, sink, &e.ids)
+	succeeded := err == nil && !out.interrupted && out.panicText == "" && out.exitCode == 0
+	if newGen != "" {
+		e.mu.Lock()
+		if succeeded {
+			if aerr := e.state.adopt(newGen); aerr != nil {
+				sink.Stream("stderr", aerr.Error()+"\n")
+			}
+		} else {
+			e.state.discard(newGen)
+		}
+		e.mu.Unlock()
+	}
 	if timing {
 		sink.Stream("stdout", fmt.Sprintf("time: build %v, run %v\n", built.Round(time.Millisecond), time.Since(start).Round(time.Millisecond)))
 	}
@@ -224,10 +253,11 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 // compile builds the program for a cell. On success it returns the
 // program's path and the merged state to keep; on failure, an error that
 // names the cell lines, and the state is unchanged.
-func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell) (string, *program, *cell.Error) {
+func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell) (string, *program, varPlan, *cell.Error) {
 	e.mu.Lock()
 	prog := e.prog.clone()
 	goflags := append([]string(nil), e.goflags...)
+	types, groups := e.state.types, e.state.groups
 	e.mu.Unlock()
 	// The cell being run is composed as cell[0], whatever its execution
 	// count, so running it again composes the same program and reuses the
@@ -237,12 +267,14 @@ func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell) (stri
 	env := e.environ()
 	filename := filepath.Join(e.work.dir, "main.go")
 	show := pc.lastExpr >= 0
+	plan := planVars(types, groups, prog.decls, pc)
+	allImports := append(slices.Clone(prog.imports), plan.imports...)
 	for {
-		opt := composeOptions{cell: currentCell, show: show}
-		src := compose(prog.imports, prog.decls, pc, opt)
-		imps, err := fixImports(filename, src, prog.imports, e.pkgs)
+		opt := composeOptions{cell: currentCell, show: show, vars: plan}
+		src := compose(allImports, prog.decls, pc, opt)
+		imps, err := fixImports(filename, src, allImports, e.pkgs)
 		if err != nil {
-			return "", nil, &cell.Error{Name: "CompileError", Value: err.Error(), Traceback: []string{err.Error()}}
+			return "", nil, plan, &cell.Error{Name: "CompileError", Value: err.Error(), Traceback: []string{err.Error()}}
 		}
 		src = compose(imps, prog.decls, pc, opt)
 		bin, _, err := e.work.build(ctx, src, goflags, env)
@@ -254,14 +286,14 @@ func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell) (stri
 				show = false
 				continue
 			}
-			return "", nil, compileError(relabel(be.output, cellNum), e)
+			return "", nil, plan, compileError(relabel(be.output, cellNum), e)
 		}
 		if err != nil {
 			if ctx.Err() != nil {
 				msg := fmt.Sprintf("cell[%d] interrupted while building", cellNum)
-				return "", nil, &cell.Error{Name: "Interrupted", Value: msg, Traceback: []string{msg}}
+				return "", nil, plan, &cell.Error{Name: "Interrupted", Value: msg, Traceback: []string{msg}}
 			}
-			return "", nil, &cell.Error{Name: "BuildError", Value: err.Error(), Traceback: []string{err.Error()}}
+			return "", nil, plan, &cell.Error{Name: "BuildError", Value: err.Error(), Traceback: []string{err.Error()}}
 		}
 		for i := range prog.decls {
 			if prog.decls[i].cell == currentCell {
@@ -270,10 +302,32 @@ func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell) (stri
 		}
 		// Imports goimports found are remembered for later cells.
 		for _, im := range imps {
-			prog.addImportIfMissing(im)
+			if !strings.HasPrefix(im.name, "gopar_") {
+				prog.addImportIfMissing(im)
+			}
 		}
-		return bin, prog, nil
+		return bin, prog, plan, nil
 	}
+}
+
+// prepareState forgets carried variables that no longer fit, with a
+// note, and picks the state directory for the run: a new generation when
+// it saves, the current one when it only loads. e.mu is held.
+func (e *Engine) prepareState(plan varPlan, sink cell.Sink) (stateDir, newGen string, err error) {
+	if len(plan.dropped) > 0 {
+		sink.Stream("stdout", "dropped: "+strings.Join(plan.dropped, ", ")+"\n")
+		if err := e.state.forget(plan.droppedNames()...); err != nil {
+			return "", "", fmt.Errorf("forget variables: %w", err)
+		}
+	}
+	if len(plan.save) > 0 {
+		newGen, err = e.state.next()
+		return newGen, newGen, err
+	}
+	if len(plan.load) > 0 {
+		return e.state.cur, "", nil
+	}
+	return "", "", nil
 }
 
 // currentCell labels the cell being run in composed programs.

@@ -8,9 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
+	"github.com/gopar/gopar/kernel/carry"
 	"github.com/gopar/gopar/kernel/cell"
+	"github.com/gopar/gopar/kernel/cellrt"
 )
 
 const helpText = `gopar: Go cells in Jupyter
@@ -23,7 +26,9 @@ unused ones dropped. The value of a last expression is the cell's result.
 
 Magics (lines starting with %) and shell commands (lines starting with !):
   %help              this text
-  %reset             forget every declaration and import
+  %reset             forget every declaration, import and variable
+  %reset NAME...     forget carried variables
+  %vars              list carried variables with type and size
   %env               list variables set with %env
   %env NAME=VALUE    set an environment variable for later cells
   %cd [DIR]          change the cells' working directory (print it)
@@ -57,9 +62,27 @@ func (e *Engine) magic(ctx context.Context, req cell.Request, m magicLine, sink 
 		})
 	case "reset":
 		e.mu.Lock()
+		defer e.mu.Unlock()
+		if arg != "" {
+			names := strings.Fields(arg)
+			for _, n := range names {
+				if _, ok := e.state.types[n]; !ok {
+					return magicError(req.Count, m, fmt.Sprintf("%%reset: no carried variable %s (%%vars lists them)", n))
+				}
+			}
+			if err := e.state.forget(names...); err != nil {
+				return magicError(req.Count, m, "%reset: "+err.Error())
+			}
+			sink.Stream("stdout", "forgot "+strings.Join(names, ", ")+"\n")
+			return nil
+		}
 		e.prog = &program{}
-		e.mu.Unlock()
-		sink.Stream("stdout", "reset: declarations and imports forgotten\n")
+		e.state.reset()
+		sink.Stream("stdout", "reset: declarations, imports and variables forgotten\n")
+	case "vars":
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		sink.Stream("stdout", e.varsTable())
 	case "env":
 		e.mu.Lock()
 		defer e.mu.Unlock()
@@ -110,6 +133,51 @@ func (e *Engine) magic(ctx context.Context, req cell.Request, m magicLine, sink 
 		return magicError(req.Count, m, fmt.Sprintf("unknown magic %%%s (%%help lists them)", name))
 	}
 	return nil
+}
+
+// varsTable lists carried variables for %vars. e.mu is held.
+func (e *Engine) varsTable() string {
+	if len(e.state.types) == 0 {
+		return "no carried variables\n"
+	}
+	sizes := map[string]int64{}
+	if e.state.cur != "" {
+		if list, err := carry.List(e.state.cur); err == nil {
+			for _, v := range list {
+				sizes[v.Name] = v.Size
+			}
+		}
+	}
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tTYPE\tSIZE")
+	for _, n := range sortedKeys(e.state.types) {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", n, readableType(e.state.types[n]), humanBytes(sizes[n]))
+	}
+	tw.Flush()
+	return b.String()
+}
+
+// readableType writes a carried type with package names, as a user
+// would, instead of the program's import aliases.
+func readableType(t cellrt.VarType) string {
+	src := t.Source
+	for alias, path := range t.Imports {
+		src = strings.ReplaceAll(src, alias+".", importName(importSpec{path: path})+".")
+	}
+	return src
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
 }
 
 func magicError(cellNum int, m magicLine, msg string) *cell.Error {

@@ -1,0 +1,393 @@
+package engine
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gopar/gopar/kernel/carry"
+	"github.com/gopar/gopar/kernel/cellrt"
+)
+
+// stateStore holds the variables carried between cells. Each run that
+// saves works in a new generation directory, made of hard links to the
+// current one (cheap, whatever the values' size); the engine adopts it
+// only when the run succeeded, so a failed or interrupted cell leaves
+// every carried value as it was.
+type stateStore struct {
+	root  string
+	gen   int
+	cur   string                    // current generation; "" when empty
+	types map[string]cellrt.VarType // carried variables and their types
+	// groups maps each variable to its group: variables that share
+	// memory are saved and loaded together, so the sharing survives.
+	groups map[string]string
+}
+
+func newStateStore(root string) (*stateStore, error) {
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, fmt.Errorf("state dir: %w", err)
+	}
+	return &stateStore{root: root, types: map[string]cellrt.VarType{}}, nil
+}
+
+// next prepares the directory for a run that saves.
+func (s *stateStore) next() (string, error) {
+	s.gen++
+	dir := filepath.Join(s.root, fmt.Sprintf("gen-%d", s.gen))
+	os.RemoveAll(dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("state dir: %w", err)
+	}
+	if s.cur == "" {
+		return dir, nil
+	}
+	entries, err := os.ReadDir(s.cur)
+	if err != nil {
+		return "", fmt.Errorf("state dir: %w", err)
+	}
+	for _, e := range entries {
+		if e.IsDir() || strings.HasSuffix(e.Name(), ".tmp") {
+			continue
+		}
+		if err := os.Link(filepath.Join(s.cur, e.Name()), filepath.Join(dir, e.Name())); err != nil {
+			return "", fmt.Errorf("state dir: %w", err)
+		}
+	}
+	return dir, nil
+}
+
+// adopt makes dir, written by a successful run, the current generation.
+// A types file that cannot be read costs the variables, not the kernel.
+func (s *stateStore) adopt(dir string) error {
+	types, err := cellrt.ReadTypes(dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return fmt.Errorf("carried variables lost: %w", err)
+	}
+	if s.cur != "" {
+		os.RemoveAll(s.cur)
+	}
+	s.cur, s.types, s.groups = dir, types, varGroups(dir)
+	return nil
+}
+
+// varGroups reads which variables were saved together because they
+// share memory.
+func varGroups(dir string) map[string]string {
+	list, err := carry.List(dir)
+	if err != nil {
+		return nil
+	}
+	groups := make(map[string]string, len(list))
+	for _, v := range list {
+		groups[v.Name] = v.Group
+	}
+	return groups
+}
+
+// discard drops a generation a failed run wrote.
+func (s *stateStore) discard(dir string) {
+	if dir != "" && dir != s.cur {
+		os.RemoveAll(dir)
+	}
+}
+
+// forget removes variables from the current generation.
+func (s *stateStore) forget(names ...string) error {
+	if s.cur == "" {
+		return nil
+	}
+	dir, err := s.next()
+	if err != nil {
+		return err
+	}
+	if err := carry.Remove(dir, names...); err != nil {
+		s.discard(dir)
+		return err
+	}
+	types, err := cellrt.ReadTypes(dir)
+	if err != nil {
+		types = map[string]cellrt.VarType{}
+	}
+	for _, n := range names {
+		delete(types, n)
+	}
+	if err := writeTypesFile(dir, types); err != nil {
+		s.discard(dir)
+		return err
+	}
+	return s.adopt(dir)
+}
+
+func writeTypesFile(dir string, types map[string]cellrt.VarType) error {
+	// The same format the cell programs write.
+	var b strings.Builder
+	b.WriteString("{")
+	for i, n := range sortedKeys(types) {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		t := types[n]
+		fmt.Fprintf(&b, "%s:{\"source\":%s,\"imports\":{", strconv.Quote(n), strconv.Quote(t.Source))
+		for j, a := range sortedKeys(t.Imports) {
+			if j > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, "%s:%s", strconv.Quote(a), strconv.Quote(t.Imports[a]))
+		}
+		b.WriteString("}}")
+	}
+	b.WriteString("}")
+	tmp := filepath.Join(dir, cellrt.TypesFile+".tmp")
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, cellrt.TypesFile))
+}
+
+// reset forgets every variable.
+func (s *stateStore) reset() {
+	if s.cur != "" {
+		os.RemoveAll(s.cur)
+	}
+	s.cur, s.types, s.groups = "", map[string]cellrt.VarType{}, nil
+}
+
+// varPlan is what one program does with carried variables.
+type varPlan struct {
+	declare []string // package-level declarations: "name type"
+	imports []importSpec
+	load    []string
+	save    []string
+	dropped []string // carried variables that no longer fit, with why
+	// skipDecl marks declarations replaced by carried variables.
+	skipDecl map[int]bool
+}
+
+// droppedNames are the names of the dropped variables.
+func (p varPlan) droppedNames() []string {
+	var names []string
+	for _, d := range p.dropped {
+		name, _, _ := strings.Cut(d, " ")
+		names = append(names, name)
+	}
+	return names
+}
+
+func allCarried(keys []string, types map[string]cellrt.VarType) bool {
+	for _, k := range keys {
+		name, ok := strings.CutPrefix(k, "var ")
+		if !ok {
+			return false
+		}
+		if _, carried := types[name]; !carried {
+			return false
+		}
+	}
+	return len(keys) > 0
+}
+
+// planVars decides which carried variables a cell's program declares,
+// loads and saves. Every carried variable is declared, so functions from
+// earlier cells that use them compile; only those the cell uses, directly
+// or through functions it calls, are loaded and saved again.
+func planVars(types map[string]cellrt.VarType, groups map[string]string, decls []declEntry, pc *parsedCell) varPlan {
+	plan := varPlan{skipDecl: map[int]bool{}}
+	declared := map[string]bool{}  // names the kept declarations define
+	typeNames := map[string]bool{} // types declared in cells
+	redefined := map[string]bool{} // vars the current cell declares
+	others := map[string]bool{}    // funcs, types and consts
+	for i, d := range decls {
+		// A var declaration of an earlier cell whose variables are all
+		// carried is not composed again: its initializer ran once, and
+		// the carried values replace it.
+		if d.cell != currentCell && allCarried(d.keys, types) {
+			plan.skipDecl[i] = true
+			continue
+		}
+		for _, k := range d.keys {
+			kind, name, _ := strings.Cut(k, " ")
+			switch kind {
+			case "var":
+				declared[name] = true
+				if d.cell == currentCell {
+					redefined[name] = true
+				}
+			case "type":
+				typeNames[name] = true
+				others[name] = true
+			case "func", "const":
+				others[name] = true
+			}
+		}
+	}
+	imported := map[string]bool{}
+	for _, name := range sortedKeys(types) {
+		t := types[name]
+		if others[name] {
+			plan.dropped = append(plan.dropped, fmt.Sprintf("%s (a cell declares %s otherwise now)", name, name))
+			continue
+		}
+		if missing := undeclaredTypes(t.Source, typeNames); missing != "" {
+			plan.dropped = append(plan.dropped, fmt.Sprintf("%s (its type %s is no longer declared)", name, missing))
+			continue
+		}
+		if !declared[name] {
+			plan.declare = append(plan.declare, name+" "+t.Source)
+		}
+		for alias, path := range t.Imports {
+			if !imported[alias] {
+				imported[alias] = true
+				plan.imports = append(plan.imports, importSpec{name: alias, path: path})
+			}
+		}
+	}
+	sort.Slice(plan.imports, func(i, j int) bool { return plan.imports[i].name < plan.imports[j].name })
+
+	used := usedNames(decls, pc)
+	// A variable that shares memory with a used one comes along, or the
+	// sharing would be lost when the used one is saved again.
+	usedGroups := map[string]bool{}
+	for name := range types {
+		if g := groups[name]; g != "" && used[name] {
+			usedGroups[g] = true
+		}
+	}
+	for name := range types {
+		if g := groups[name]; g != "" && usedGroups[g] {
+			used[name] = true
+		}
+	}
+	saved := map[string]bool{}
+	for _, name := range sortedKeys(types) {
+		if used[name] && !redefined[name] && !contains(plan.dropped, name) {
+			plan.load = append(plan.load, name)
+			plan.save = append(plan.save, name)
+			saved[name] = true
+		}
+	}
+	for _, d := range decls {
+		if d.cell != currentCell {
+			continue
+		}
+		for _, k := range d.keys {
+			if name, ok := strings.CutPrefix(k, "var "); ok && !saved[name] && name != "_" {
+				plan.save = append(plan.save, name)
+				saved[name] = true
+			}
+		}
+	}
+	for _, name := range pc.defined {
+		if !saved[name] {
+			plan.save = append(plan.save, name)
+			saved[name] = true
+		}
+	}
+	return plan
+}
+
+func contains(list []string, name string) bool {
+	for _, s := range list {
+		if s == name || strings.HasPrefix(s, name+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// undeclaredTypes returns a cell type that a type expression names but
+// the cells no longer declare, or "".
+func undeclaredTypes(src string, typeNames map[string]bool) string {
+	expr, err := parser.ParseExpr(src)
+	if err != nil {
+		return src
+	}
+	missing := ""
+	ast.Inspect(expr, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.SelectorExpr:
+			return false // a package's type
+		case *ast.Field:
+			// Struct field names are not types; look at the type only.
+			if n.Type != nil {
+				if m := undeclaredTypes(exprString(src, n.Type), typeNames); m != "" && missing == "" {
+					missing = m
+				}
+			}
+			return false
+		case *ast.Ident:
+			if !typeNames[n.Name] && !isPredeclared(n.Name) && missing == "" {
+				missing = n.Name
+			}
+		}
+		return true
+	})
+	return missing
+}
+
+func exprString(src string, e ast.Expr) string {
+	// Positions from ParseExpr are offsets+1 into src.
+	return src[e.Pos()-1 : e.End()-1]
+}
+
+// usedNames lists the identifiers a cell's statements use, directly or
+// through the functions and methods of the cells they call, transitively.
+// It over-approximates (any identifier of the name counts), which costs
+// at most an unneeded load.
+func usedNames(decls []declEntry, pc *parsedCell) map[string]bool {
+	funcs := map[string][]int{} // func or method name -> decls
+	for i, d := range decls {
+		for _, k := range d.keys {
+			kind, name, _ := strings.Cut(k, " ")
+			switch kind {
+			case "func":
+				funcs[name] = append(funcs[name], i)
+			case "method":
+				_, m, _ := strings.Cut(name, ".")
+				funcs[m] = append(funcs[m], i)
+			}
+		}
+	}
+	used := map[string]bool{}
+	var queue []string
+	add := func(src string, wrap bool) {
+		if wrap {
+			src = "package p;func _(){\n" + src + "\n}"
+		} else {
+			src = "package p;" + src
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), "", src, parser.SkipObjectResolution)
+		if err != nil {
+			return
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if id, ok := n.(*ast.Ident); ok && !used[id.Name] {
+				used[id.Name] = true
+				queue = append(queue, id.Name)
+			}
+			return true
+		})
+	}
+	for _, s := range pc.stmts {
+		add(s.src, true)
+	}
+	visited := map[int]bool{}
+	for len(queue) > 0 {
+		name := queue[0]
+		queue = queue[1:]
+		for _, i := range funcs[name] {
+			if !visited[i] {
+				visited[i] = true
+				add(decls[i].src, false)
+			}
+		}
+	}
+	return used
+}

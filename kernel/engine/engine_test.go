@@ -228,3 +228,64 @@ display.ClearOutput(false)`)
 		t.Errorf("events = %q", rec.events)
 	}
 }
+
+// A map with a progress bar, run from a cell over a function declared in
+// an earlier cell: the bar arrives as one display, then updates in place.
+func TestParallelProgressInCell(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go programs")
+	}
+	r := &runner2{t: t, e: newTestEngine(t)}
+	r.ok("func slowSquare(x int) int {\n\ttime.Sleep(2 * time.Millisecond)\n\treturn x * x\n}")
+	res, rec := r.ok("squares, err := parallel.Map(make([]int, 400), slowSquare, parallel.Progress())\nfmt.Println(len(squares), err)")
+	if res.Err != nil || rec.stdout.String() != "400 <nil>\n" {
+		t.Fatalf("map: %v, stdout %q", res.Err, rec.stdout.String())
+	}
+	if len(rec.displays) < 2 {
+		t.Fatalf("progress displays = %d, want a display and updates", len(rec.displays))
+	}
+	first, last := rec.displays[0], rec.displays[len(rec.displays)-1]
+	if first.DisplayID == "" || first.Update {
+		t.Errorf("first progress display = %+v", first)
+	}
+	for _, d := range rec.displays[1:] {
+		if !d.Update || d.DisplayID != first.DisplayID {
+			t.Errorf("later progress display %+v does not update %q", d, first.DisplayID)
+		}
+	}
+	if html, _ := last.Data["text/html"].(string); !strings.Contains(html, "400/400") && !strings.Contains(html, "400 / 400") {
+		t.Errorf("last progress = %q, want 400/400", html)
+	}
+}
+
+func TestInterruptLongMap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go programs")
+	}
+	e := newTestEngine(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	rec := &recorder{}
+	done := make(chan cell.Result)
+	code := "fmt.Println(\"mapping\")\n_, err := parallel.Map(make([]int, 1000000), func(x int) int {\n\ttime.Sleep(time.Millisecond)\n\treturn x\n})\nfmt.Println(err)"
+	go func() { done <- e.Execute(ctx, cell.Request{Code: code, Count: 1}, rec) }()
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		rec.mu.Lock()
+		started := strings.Contains(rec.stdout.String(), "mapping")
+		rec.mu.Unlock()
+		if started {
+			break
+		}
+	}
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	start := time.Now()
+	res := <-done
+	if res.Err == nil || res.Err.Name != "Interrupted" {
+		t.Errorf("interrupted map = %+v", res.Err)
+	}
+	// A generous bound: the parallel package stops on SIGINT at once, and
+	// the kernel kills the program after a second regardless.
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("interrupt took %v", d)
+	}
+}

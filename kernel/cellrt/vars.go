@@ -31,6 +31,12 @@ type VarType struct {
 	Imports map[string]string `json:"imports,omitempty"` // alias -> path
 }
 
+// Register tells the codec about a type declared in the cells, so that
+// values of it held in interfaces can be loaded.
+func Register[T any]() {
+	carry.RegisterType(reflect.TypeFor[T]())
+}
+
 // LoadVars loads the named variables the cell uses. A variable that cannot
 // be loaded keeps its zero value, and a note says why.
 func LoadVars(vars map[string]any) {

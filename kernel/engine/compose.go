@@ -105,6 +105,15 @@ func compose(imports []importSpec, decls []declEntry, pc *parsedCell, opt compos
 	}
 	b.WriteString("\n//line gopar-main.go:1\nfunc main() {\n")
 	if len(opt.vars.load) > 0 {
+		// Values inside interfaces are rebuilt by type name: the codec
+		// must know the types the cells declare.
+		for i, d := range decls {
+			if !opt.vars.skipDecl[i] {
+				for _, t := range d.plainTypes {
+					fmt.Fprintf(&b, "%s.Register[%s]()\n", rtName, t)
+				}
+			}
+		}
 		fmt.Fprintf(&b, "%s.LoadVars(%s)\n", rtName, varMap(opt.vars.load))
 	}
 	for i, s := range pc.stmts {

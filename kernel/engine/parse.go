@@ -52,6 +52,9 @@ type segment struct {
 type decl struct {
 	segment
 	keys []string
+	// plainTypes are the types it declares that are not generic, which a
+	// program can name without type arguments.
+	plainTypes []string
 }
 
 // CellError is a problem in a cell's source found before building, with
@@ -319,6 +322,9 @@ func parseDecl(s segment) (d decl, body segment, isMain bool, err error) {
 				switch spec := spec.(type) {
 				case *ast.TypeSpec:
 					d.keys = append(d.keys, "type "+spec.Name.Name)
+					if spec.TypeParams == nil {
+						d.plainTypes = append(d.plainTypes, spec.Name.Name)
+					}
 				case *ast.ValueSpec:
 					kind := "var "
 					if gd.Tok == token.CONST {

@@ -1,0 +1,147 @@
+// Command gopar is a Jupyter kernel for Go with a parallel package that
+// notebook cells import to use every core.
+//
+//	gopar kernel CONNECTION_FILE   serve Jupyter (what Jupyter starts)
+//	gopar install [flags]          install the kernelspec and warm the caches
+//	gopar run NOTEBOOK [-o OUT]    execute a notebook without Jupyter
+//	gopar version                  print the version
+//	gopar help                     print this help
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+
+	"github.com/gopar/gopar/install"
+	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/kernel/jupyter"
+)
+
+const usage = `gopar: a Jupyter kernel for Go, with parallel maps for notebooks
+
+Usage:
+  gopar kernel CONNECTION_FILE   serve Jupyter (Jupyter starts this)
+  gopar install [flags]          install the kernelspec and warm the caches
+                                 (gopar install -h lists the flags)
+  gopar run NOTEBOOK [-o OUT]    execute a notebook's Go cells without
+                                 Jupyter, writing the outputs into OUT
+                                 (default: NOTEBOOK itself)
+  gopar version                  print the version
+  gopar help                     print this help
+`
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "gopar:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("missing command")
+	}
+	switch args[0] {
+	case "kernel":
+		if len(args) != 2 {
+			return errors.New("usage: gopar kernel CONNECTION_FILE")
+		}
+		return serveKernel(args[1], stderr)
+	case "install":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		return install.Command(ctx, args[1:], stdout, warm)
+	case "run":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		return runNotebookCommand(ctx, args[1:], stdout, stderr)
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, "gopar", version())
+		return nil
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// version is the module version the binary was built from: a release
+// tag for `go install ...@vX`, "(devel)" for a build from a checkout.
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// newEngine prepares a cell engine backed by the module source built
+// into this binary.
+func newEngine(log *slog.Logger) (*engine.Engine, error) {
+	dir, err := extractModule()
+	if err != nil {
+		return nil, err
+	}
+	return engine.New(engine.Options{ModuleDir: dir, Logger: log})
+}
+
+func serveKernel(connectionFile string, stderr io.Writer) error {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel()}))
+	conn, err := jupyter.ReadConnectionFile(connectionFile)
+	if err != nil {
+		return err
+	}
+	eng, err := newEngine(log)
+	if err != nil {
+		return err
+	}
+	k, err := jupyter.NewKernel(conn, eng, jupyter.Options{Logger: log, Version: version()})
+	if err != nil {
+		eng.Close()
+		return err
+	}
+	// interrupt_mode "signal": Jupyter sends SIGINT to the kernel, which
+	// passes it on to the running cell and stays up.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt)
+	defer signal.Stop(sigs)
+	go func() {
+		for range sigs {
+			k.Interrupt()
+		}
+	}()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	defer stop()
+	err = k.Run(ctx)
+	if errors.Is(err, jupyter.ErrRestart) || errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func logLevel() slog.Level {
+	if os.Getenv("GOPAR_DEBUG") != "" {
+		return slog.LevelDebug
+	}
+	return slog.LevelWarn
+}
+
+// warm prepares the module and build caches so that the first cell of a
+// notebook is fast and cells need no network afterwards: it runs a cell
+// that uses the packages notebooks use most.
+func warm(ctx context.Context) error {
+	eng, err := newEngine(nil)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	return warmEngine(ctx, eng)
+}

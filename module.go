@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gopar/gopar/kernel/cell"
+	"github.com/gopar/gopar/kernel/engine"
+)
+
+// moduleSource is the part of this module that cells import, built into
+// the binary so that kernel and library versions always match and cells
+// need no network to get them.
+//
+//go:embed go.mod go.sum display kernel/cellrt kernel/carry parallel
+var moduleSource embed.FS
+
+// extractModule writes the embedded module source to the user's cache
+// directory, once per distinct content, and returns its path.
+func extractModule() (string, error) {
+	h := sha256.New()
+	var files []string
+	err := fs.WalkDir(moduleSource, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if strings.HasSuffix(path, "_test.go") || strings.Contains(path, "/testdata/") {
+			return nil
+		}
+		b, err := moduleSource.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		files = append(files, path)
+		fmt.Fprintf(h, "%s\x00%d\x00", path, len(b))
+		h.Write(b)
+		return nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("read built-in module: %w", err)
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	dir := filepath.Join(cache, "gopar", "module-"+hex.EncodeToString(h.Sum(nil))[:16])
+	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+		return dir, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return "", fmt.Errorf("module cache dir: %w", err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), ".module-")
+	if err != nil {
+		return "", fmt.Errorf("module cache dir: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	for _, path := range files {
+		b, _ := moduleSource.ReadFile(path)
+		target := filepath.Join(tmp, filepath.FromSlash(path))
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return "", fmt.Errorf("extract module: %w", err)
+		}
+		if err := os.WriteFile(target, b, 0o644); err != nil {
+			return "", fmt.Errorf("extract module: %w", err)
+		}
+	}
+	// Another kernel may have extracted the same content meanwhile; its
+	// copy is as good as ours.
+	if err := os.Rename(tmp, dir); err != nil {
+		if _, statErr := os.Stat(filepath.Join(dir, "go.mod")); statErr == nil {
+			return dir, nil
+		}
+		return "", fmt.Errorf("extract module: %w", err)
+	}
+	return dir, nil
+}
+
+// warmCell uses the packages notebooks use most, so building it fills
+// the build cache with them.
+const warmCell = `import (
+	"github.com/gopar/gopar/parallel"
+	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/gopar/gopar/display"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+)
+squares, err := parallel.Map([]int{1, 2, 3}, func(x int) int { return x * x })
+p := plot.New()
+pts := plotter.XYs{{X: 1, Y: 1}}
+l, _ := plotter.NewLine(pts)
+p.Add(l)
+_, _ = p.WriterTo(2*vg.Inch, 2*vg.Inch, "png")
+_ = gonbui.IsNotebook
+display.ClearOutput(true)
+fmt.Println("warm:", squares, err)
+`
+
+type discardSink struct{ out *strings.Builder }
+
+func (s discardSink) Stream(name, text string) {
+	if s.out != nil {
+		s.out.WriteString(text)
+	}
+}
+func (discardSink) Display(cell.Display) {}
+func (discardSink) ClearOutput(bool)     {}
+func (discardSink) Input(context.Context, string, bool) (string, error) {
+	return "", cell.ErrNoStdin
+}
+
+func warmEngine(ctx context.Context, eng *engine.Engine) error {
+	var out strings.Builder
+	res := eng.Execute(ctx, cell.Request{Code: warmCell, Count: 1}, discardSink{&out})
+	if res.Err != nil {
+		return fmt.Errorf("warm build caches: %s\n%s", res.Err.Value, strings.Join(res.Err.Traceback, "\n"))
+	}
+	return nil
+}

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/gopar/gopar/kernel/cell"
+	"github.com/gopar/gopar/kernel/engine"
+)
+
+func runNotebookCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fl := flag.NewFlagSet("gopar run", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	out := fl.String("o", "", "write the executed notebook to this `file` (default: the notebook itself)")
+	keepGoing := fl.Bool("k", false, "keep running cells after one fails")
+	if err := fl.Parse(args); err != nil {
+		return err
+	}
+	if fl.NArg() != 1 {
+		return errors.New("usage: gopar run [-o OUT] [-k] NOTEBOOK")
+	}
+	path := fl.Arg(0)
+	if *out == "" {
+		*out = path
+	}
+	eng, err := newEngine(nil)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	failed, err := runNotebook(ctx, eng, path, *out, *keepGoing, stderr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s\n", *out)
+	if failed > 0 {
+		return fmt.Errorf("%d cell(s) failed", failed)
+	}
+	return nil
+}
+
+// runNotebook executes the Go cells of an .ipynb file in order and writes
+// the notebook with their outputs to out. Fields it does not know are
+// kept as they are.
+func runNotebook(ctx context.Context, eng *engine.Engine, path, out string, keepGoing bool, log io.Writer) (failed int, err error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return 0, fmt.Errorf("read notebook: %w", err)
+	}
+	var nb map[string]any
+	if err := json.Unmarshal(raw, &nb); err != nil {
+		return 0, fmt.Errorf("read notebook %s: %w", path, err)
+	}
+	cells, _ := nb["cells"].([]any)
+	count := 0
+	for i, c := range cells {
+		cm, ok := c.(map[string]any)
+		if !ok || cm["cell_type"] != "code" {
+			continue
+		}
+		if failed > 0 && !keepGoing {
+			break
+		}
+		count++
+		code := sourceText(cm["source"])
+		rec := &outputs{}
+		res := eng.Execute(ctx, cell.Request{Code: code, Count: count, StoreHistory: true}, rec)
+		if res.Value != nil {
+			rec.add(map[string]any{"output_type": "execute_result", "execution_count": count, "data": res.Value.Data, "metadata": map[string]any{}})
+		}
+		for _, p := range res.Payload {
+			if data, ok := p["data"].(map[string]any); ok {
+				rec.add(map[string]any{"output_type": "display_data", "data": data, "metadata": map[string]any{}})
+			}
+		}
+		if res.Err != nil {
+			failed++
+			rec.add(map[string]any{"output_type": "error", "ename": res.Err.Name, "evalue": res.Err.Value, "traceback": res.Err.Traceback})
+			fmt.Fprintf(log, "cell %d (notebook cell %d): %s: %s\n", count, i+1, res.Err.Name, res.Err.Value)
+		}
+		cm["outputs"] = rec.list()
+		cm["execution_count"] = count
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	b, err := json.MarshalIndent(nb, "", " ")
+	if err != nil {
+		return failed, fmt.Errorf("write notebook: %w", err)
+	}
+	if err := os.WriteFile(out, append(b, '\n'), 0o644); err != nil {
+		return failed, fmt.Errorf("write notebook: %w", err)
+	}
+	return failed, nil
+}
+
+func sourceText(v any) string {
+	switch s := v.(type) {
+	case string:
+		return s
+	case []any:
+		var b strings.Builder
+		for _, l := range s {
+			if t, ok := l.(string); ok {
+				b.WriteString(t)
+			}
+		}
+		return b.String()
+	}
+	return ""
+}
+
+// outputs collects a cell's outputs in nbformat's shape.
+type outputs struct {
+	mu        sync.Mutex
+	items     []map[string]any
+	byID      map[string]int
+	clearNext bool
+}
+
+func (o *outputs) add(item map[string]any) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.addLocked(item)
+}
+
+func (o *outputs) addLocked(item map[string]any) {
+	if o.clearNext {
+		o.items, o.byID, o.clearNext = nil, nil, false
+	}
+	// Consecutive text on one stream is one output, as Jupyter stores it.
+	if item["output_type"] == "stream" && len(o.items) > 0 {
+		last := o.items[len(o.items)-1]
+		if last["output_type"] == "stream" && last["name"] == item["name"] {
+			last["text"] = last["text"].(string) + item["text"].(string)
+			return
+		}
+	}
+	o.items = append(o.items, item)
+}
+
+func (o *outputs) list() []map[string]any {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.items == nil {
+		return []map[string]any{}
+	}
+	return o.items
+}
+
+func (o *outputs) Stream(name, text string) {
+	o.add(map[string]any{"output_type": "stream", "name": name, "text": text})
+}
+
+func (o *outputs) Display(d cell.Display) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.clearNext {
+		o.items, o.byID, o.clearNext = nil, nil, false
+	}
+	md := d.Metadata
+	if md == nil {
+		md = map[string]any{}
+	}
+	item := map[string]any{"output_type": "display_data", "data": d.Data, "metadata": md}
+	if d.DisplayID != "" {
+		if i, ok := o.byID[d.DisplayID]; ok && i < len(o.items) {
+			o.items[i] = item
+			return
+		}
+		if o.byID == nil {
+			o.byID = map[string]int{}
+		}
+		o.byID[d.DisplayID] = len(o.items)
+	}
+	o.addLocked(item)
+}
+
+func (o *outputs) ClearOutput(wait bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if wait {
+		o.clearNext = true
+		return
+	}
+	o.items, o.byID = nil, nil
+}
+
+func (o *outputs) Input(context.Context, string, bool) (string, error) {
+	return "", cell.ErrNoStdin
+}

@@ -1,0 +1,90 @@
+"""Executes every notebook in notebooks/ with nbclient on the gopar kernel."""
+
+import tempfile
+import unittest
+
+import nbclient
+import nbformat
+
+import gopar_env
+
+NOTEBOOKS = gopar_env.REPO / "notebooks"
+
+# Output each notebook must produce, by file name: (output type, MIME type
+# or stream name, text that must appear). Notebooks not listed here must
+# still run without errors.
+EXPECTED = {
+    "00-quickstart.ipynb": [
+        ("stream", "stdout", "Hello from gopar!"),
+        ("stream", "stdout", "fibonacci(30) = 832040"),
+        ("execute_result", "text/plain", "12586269025"),
+        ("stream", "stdout", "[55 6765 832040 102334155]"),
+        ("display_data", "text/html", "<tr><td>10</td><td>55</td></tr>"),
+    ],
+}
+
+
+def outputs_of(nb):
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            for output in cell.get("outputs", []):
+                yield index, output
+
+
+def contains(output, kind, key, text):
+    if output.output_type != kind:
+        return False
+    if kind == "stream":
+        return output.name == key and text in output.text
+    value = output.get("data", {}).get(key, "")
+    if isinstance(value, list):
+        value = "".join(value)
+    return text in value
+
+
+class NotebookTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        gopar_env.setup()
+
+    def test_there_are_notebooks(self):
+        self.assertTrue(sorted(NOTEBOOKS.glob("*.ipynb")), "no notebooks in %s" % NOTEBOOKS)
+
+    def test_committed_notebooks_have_no_outputs(self):
+        for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+            with self.subTest(notebook=path.name):
+                nb = nbformat.read(path, as_version=4)
+                nbformat.validate(nb)
+                self.assertEqual(nb.metadata.kernelspec.name, gopar_env.KERNEL)
+                self.assertEqual(list(outputs_of(nb)), [])
+
+    def test_notebooks_run(self):
+        for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+            with self.subTest(notebook=path.name):
+                nb = nbformat.read(path, as_version=4)
+                with tempfile.TemporaryDirectory(prefix="gopar-nb-") as workdir:
+                    client = nbclient.NotebookClient(
+                        nb,
+                        kernel_name=gopar_env.KERNEL,
+                        timeout=gopar_env.CELL_TIMEOUT,
+                        startup_timeout=gopar_env.STARTUP_TIMEOUT,
+                        resources={"metadata": {"path": workdir}},
+                    )
+                    try:
+                        client.execute()
+                    except nbclient.exceptions.CellExecutionError as err:
+                        self.fail("%s: %s" % (path.name, err))
+                outputs = list(outputs_of(nb))
+                errors = [(i, o) for i, o in outputs if o.output_type == "error"]
+                self.assertEqual(errors, [], "cells with errors")
+                self.assertTrue(outputs, "%s produced no output at all" % path.name)
+                for kind, key, text in EXPECTED.get(path.name, []):
+                    self.assertTrue(
+                        any(contains(o, kind, key, text) for _, o in outputs),
+                        "%s: no %s %s output containing %r; outputs:\n%s"
+                        % (path.name, kind, key, text, "\n".join("cell %d: %s" % (i, o) for i, o in outputs)),
+                    )
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -56,6 +56,20 @@ func (r *recorder) Input(ctx context.Context, prompt string, password bool) (str
 	return r.inputs[r.asked-1], nil
 }
 
+// waitFor waits until the cell has printed text: it is running.
+func (r *recorder) waitFor(t *testing.T, text string) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		r.mu.Lock()
+		printed := strings.Contains(r.stdout.String(), text)
+		r.mu.Unlock()
+		if printed {
+			return
+		}
+	}
+	t.Fatalf("cell did not print %q within a minute", text)
+}
+
 func newTestEngine(t *testing.T) *Engine {
 	t.Helper()
 	root, err := filepath.Abs("../..")
@@ -173,16 +187,7 @@ func TestEngineInterrupt(t *testing.T) {
 	go func() {
 		done <- e.Execute(ctx, cell.Request{Code: "fmt.Println(\"started\")\nfor {}", Count: 1}, rec)
 	}()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		rec.mu.Lock()
-		started := strings.Contains(rec.stdout.String(), "started")
-		rec.mu.Unlock()
-		if started || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	rec.waitFor(t, "started")
 	cancel()
 	res := <-done
 	if res.Err == nil || res.Err.Name != "Interrupted" {
@@ -268,14 +273,7 @@ func TestInterruptLongMap(t *testing.T) {
 	done := make(chan cell.Result)
 	code := "fmt.Println(\"mapping\")\n_, err := parallel.Map(make([]int, 1000000), func(x int) int {\n\ttime.Sleep(time.Millisecond)\n\treturn x\n})\nfmt.Println(err)"
 	go func() { done <- e.Execute(ctx, cell.Request{Code: code, Count: 1}, rec) }()
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		rec.mu.Lock()
-		started := strings.Contains(rec.stdout.String(), "mapping")
-		rec.mu.Unlock()
-		if started {
-			break
-		}
-	}
+	rec.waitFor(t, "mapping")
 	time.Sleep(100 * time.Millisecond)
 	cancel()
 	start := time.Now()

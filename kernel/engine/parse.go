@@ -302,7 +302,7 @@ func parseDecl(s segment) (d decl, body segment, isMain bool, err error) {
 		switch gd := gd.(type) {
 		case *ast.FuncDecl:
 			if gd.Recv == nil {
-				if gd.Name.Name == "main" && gd.Type.Params.NumFields() == 0 {
+				if gd.Name.Name == "main" && gd.Type.Params.NumFields() == 0 && gd.Body != nil {
 					lbrace := fset.Position(gd.Body.Lbrace)
 					rbrace := fset.Position(gd.Body.Rbrace)
 					inner := src[lbrace.Offset+1 : rbrace.Offset]

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/gopar/gopar/kernel/cell"
 )
@@ -83,14 +82,7 @@ func TestCarriedVariableInterrupted(t *testing.T) {
 	go func() {
 		done <- r.e.Execute(ctx, cell.Request{Code: "counter = 99\nfmt.Println(\"set\")\nfor {}", Count: 10}, rec)
 	}()
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		rec.mu.Lock()
-		started := strings.Contains(rec.stdout.String(), "set")
-		rec.mu.Unlock()
-		if started {
-			break
-		}
-	}
+	rec.waitFor(t, "set")
 	cancel()
 	if res := <-done; res.Err == nil {
 		t.Fatal("interrupted cell succeeded")

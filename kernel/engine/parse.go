@@ -316,7 +316,11 @@ func parseDecl(s segment) (d decl, body segment, isMain bool, err error) {
 				d.keys = append(d.keys, "func "+gd.Name.Name)
 				continue
 			}
-			d.keys = append(d.keys, "method "+recvTypeName(gd.Recv.List[0].Type)+"."+gd.Name.Name)
+			recv := "?" // no receiver type: the compiler will say so
+			if len(gd.Recv.List) > 0 {
+				recv = recvTypeName(gd.Recv.List[0].Type)
+			}
+			d.keys = append(d.keys, "method "+recv+"."+gd.Name.Name)
 		case *ast.GenDecl:
 			for _, spec := range gd.Specs {
 				switch spec := spec.(type) {

@@ -175,3 +175,28 @@ func BenchmarkLoadLargeVariable(b *testing.B) {
 		})
 	}
 }
+
+// A cell ending in a call with no result is first built to show the
+// value, which fails, then built again without. Changing the cell but
+// not its last call must not pay for the failed build again.
+func TestNoValueCallBuildsOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go programs")
+	}
+	r := &runner2{t: t, e: newTestEngine(t)}
+	r.ok("func note(s string) { fmt.Println(s) }")
+	r.ok("fmt.Print(1)\nnote(\"a\")")
+	before := r.e.work.builds.Load()
+	res, rec := r.ok("fmt.Print(2)\nnote(\"a\")")
+	if got := r.e.work.builds.Load() - before; got != 1 {
+		t.Errorf("changed cell built %d times, want 1", got)
+	}
+	if res.Value != nil || rec.stdout.String() != "2a\n" {
+		t.Errorf("value %+v, stdout %q", res.Value, rec.stdout.String())
+	}
+	// Redefining the function to return a value shows it again.
+	r.ok("func note(s string) string { return s + \"!\" }")
+	if res, _ := r.ok("fmt.Print(3)\nnote(\"a\")"); res.Value == nil || res.Value.Data["text/plain"] != "a!" {
+		t.Errorf("after redefinition value = %+v", res.Value)
+	}
+}

@@ -11,6 +11,8 @@ package engine
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -50,6 +52,10 @@ type Engine struct {
 	state   *stateStore // guarded by mu
 	pkgs    *pkgIndex
 	assist  *assist.Assistant
+	// noValue remembers last expressions found to have no value, keyed by
+	// noValueKey, so that running such a cell again does not pay for a
+	// failed build first. Guarded by mu.
+	noValue map[string]bool
 
 	execMu sync.Mutex // one execution at a time
 
@@ -94,6 +100,7 @@ func New(opts Options) (*Engine, error) {
 		work:    work,
 		ownWork: own,
 		pkgs:    newPkgIndex(goBin),
+		noValue: map[string]bool{},
 		assist:  &assist.Assistant{Dir: work.dir, GoCmd: goBin},
 		prog:    &program{},
 		cells:   map[int]string{},
@@ -267,6 +274,13 @@ func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell) (stri
 	env := e.environ()
 	filename := filepath.Join(e.work.dir, "main.go")
 	show := pc.lastExpr >= 0
+	var exprKey string
+	if show {
+		exprKey = noValueKey(prog, pc.stmts[pc.lastExpr].src)
+		e.mu.Lock()
+		show = !e.noValue[exprKey]
+		e.mu.Unlock()
+	}
 	plan := planVars(types, groups, prog.decls, pc)
 	allImports := append(slices.Clone(prog.imports), plan.imports...)
 	for {
@@ -284,6 +298,9 @@ func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell) (stri
 				// The last expression is a call with no result: run it
 				// as a plain statement.
 				show = false
+				e.mu.Lock()
+				e.noValue[exprKey] = true
+				e.mu.Unlock()
 				continue
 			}
 			return "", nil, plan, compileError(relabel(be.output, cellNum), e)
@@ -337,6 +354,20 @@ const currentCell = 0
 // runtime output.
 func relabel(text string, cellNum int) string {
 	return strings.ReplaceAll(text, fmt.Sprintf("cell[%d]:", currentCell), fmt.Sprintf("cell[%d]:", cellNum))
+}
+
+// noValueKey identifies a last expression together with everything its
+// having a value can depend on: the declarations and imports of the cells.
+func noValueKey(p *program, expr string) string {
+	h := sha256.New()
+	for _, im := range p.imports {
+		fmt.Fprintf(h, "import %s %q\n", im.name, im.path)
+	}
+	for _, d := range p.decls {
+		fmt.Fprintf(h, "%d\x00%s\x00", d.cell, d.src)
+	}
+	h.Write([]byte(expr))
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // noValue reports whether the build failed because the shown last

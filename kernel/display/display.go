@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/janpfeifer/gonb/gonbui/protocol"
 )
@@ -43,6 +44,9 @@ type Pipes struct {
 	backReady chan struct{}
 
 	served chan struct{}
+	// beforeOpen, when set by tests, runs just before Serve opens the
+	// pipe from the program, to widen a race window.
+	beforeOpen func()
 }
 
 // NewPipes creates the two named pipes in dir.
@@ -79,6 +83,9 @@ func (p *Pipes) Serve() error {
 	// Opening a named pipe for reading blocks until a writer opens it; a
 	// program that never displays anything never does, and Close then
 	// opens the writing end itself to release this.
+	if p.beforeOpen != nil {
+		p.beforeOpen()
+	}
 	r, err := os.OpenFile(p.toKernel, os.O_RDONLY, 0)
 	if err != nil {
 		return fmt.Errorf("open display pipe: %w", err)
@@ -175,10 +182,20 @@ func (p *Pipes) Close() error {
 		<-p.backReady
 		f.Close()
 	}
-	if f, err := os.OpenFile(p.toKernel, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-		f.Close()
+	// Serve may not have reached its open yet (a program that ends at
+	// once): a writer opened before it does releases nothing, so keep
+	// releasing until Serve has returned.
+	for {
+		if f, err := os.OpenFile(p.toKernel, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			f.Close()
+		}
+		select {
+		case <-p.served:
+		case <-time.After(10 * time.Millisecond):
+			continue
+		}
+		break
 	}
-	<-p.served
 	p.mu.Lock()
 	if p.back != nil {
 		p.back.Close()

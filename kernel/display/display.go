@@ -203,7 +203,13 @@ func (p *Pipes) Close() error {
 		p.backEnc = nil
 	}
 	p.mu.Unlock()
+	p.Discard()
+	return nil
+}
+
+// Discard removes the pipe files. On its own it is for pipes whose program
+// never started, so that Serve was never called; otherwise use Close.
+func (p *Pipes) Discard() {
 	os.Remove(p.toKernel)
 	os.Remove(p.toProgram)
-	return nil
 }

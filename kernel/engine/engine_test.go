@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -285,5 +286,27 @@ func TestInterruptLongMap(t *testing.T) {
 	// the kernel kills the program after a second regardless.
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("interrupt took %v", d)
+	}
+}
+
+// A program that cannot start is an error, promptly: the display pipes,
+// never served, must not hold the cell up.
+func TestRunProgramThatCannotStart(t *testing.T) {
+	dir := t.TempDir()
+	done := make(chan error, 1)
+	go func() {
+		_, err := run(context.Background(), runSpec{bin: filepath.Join(dir, "missing"), dir: dir, runDir: filepath.Join(dir, "run"), allowStdin: true}, &recorder{}, &displayIDs{})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "start program") {
+			t.Errorf("run = %v, want a start error", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("run hung on a program that cannot start")
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, "run")); len(entries) != 1 {
+		t.Errorf("run dir holds %d files, want only the line file", len(entries))
 	}
 }

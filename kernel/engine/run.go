@@ -84,34 +84,47 @@ func (d *displayIDs) update(id string) bool {
 func run(ctx context.Context, spec runSpec, sink cell.Sink, ids *displayIDs) (runOutcome, error) {
 	r := &runner{sink: sink, ctx: ctx, displays: ids}
 
-	ctrlR, ctrlW, err := os.Pipe()
-	if err != nil {
-		return runOutcome{}, fmt.Errorf("control pipe: %w", err)
-	}
-	defer ctrlR.Close()
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		ctrlW.Close()
-		return runOutcome{}, fmt.Errorf("stdout pipe: %w", err)
-	}
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		ctrlW.Close()
-		outR.Close()
-		outW.Close()
-		return runOutcome{}, fmt.Errorf("stderr pipe: %w", err)
-	}
 	if err := os.MkdirAll(spec.runDir, 0o700); err != nil {
 		return runOutcome{}, fmt.Errorf("run dir: %w", err)
-	}
-	pipes, err := display.NewPipes(spec.runDir, r)
-	if err != nil {
-		return runOutcome{}, err
 	}
 	lineFile := filepath.Join(spec.runDir, "line")
 	if err := os.WriteFile(lineFile, make([]byte, 8), 0o600); err != nil {
 		return runOutcome{}, fmt.Errorf("line file: %w", err)
 	}
+	pipes, err := display.NewPipes(spec.runDir, r)
+	if err != nil {
+		return runOutcome{}, err
+	}
+	// Until the program runs, a failure releases everything made so far.
+	var made []*os.File
+	fail := func(err error) (runOutcome, error) {
+		for _, f := range made {
+			f.Close()
+		}
+		pipes.Discard()
+		return runOutcome{}, err
+	}
+	pipe := func(what string) (rd, wr *os.File, err error) {
+		rd, wr, err = os.Pipe()
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s pipe: %w", what, err)
+		}
+		made = append(made, rd, wr)
+		return rd, wr, nil
+	}
+	ctrlR, ctrlW, err := pipe("control")
+	if err != nil {
+		return fail(err)
+	}
+	outR, outW, err := pipe("stdout")
+	if err != nil {
+		return fail(err)
+	}
+	errR, errW, err := pipe("stderr")
+	if err != nil {
+		return fail(err)
+	}
+	childEnds := []*os.File{ctrlW, outW, errW}
 
 	cmd := exec.Command(spec.bin)
 	cmd.Dir = spec.dir
@@ -120,31 +133,24 @@ func run(ctx context.Context, spec runSpec, sink cell.Sink, ids *displayIDs) (ru
 	cmd.Stderr = errW
 	cmd.ExtraFiles = []*os.File{ctrlW}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var stdinW *os.File
 	if spec.allowStdin {
-		var stdinR *os.File
-		stdinR, stdinW, err = os.Pipe()
+		stdinR, stdinW, err := pipe("stdin")
 		if err != nil {
-			return runOutcome{}, fmt.Errorf("stdin pipe: %w", err)
+			return fail(err)
 		}
 		cmd.Stdin = stdinR
-		defer stdinR.Close()
+		childEnds = append(childEnds, stdinR)
 		r.stdin = stdinW
 	}
-	startErr := cmd.Start()
-	// The child has its own copies; ours must go so that reads end at EOF.
-	ctrlW.Close()
-	outW.Close()
-	errW.Close()
-	if startErr != nil {
-		outR.Close()
-		errR.Close()
-		pipes.Close()
-		if stdinW != nil {
-			stdinW.Close()
-		}
-		return runOutcome{}, fmt.Errorf("start program: %w", startErr)
+	if err := cmd.Start(); err != nil {
+		return fail(fmt.Errorf("start program: %w", err))
 	}
+	// The child has its own copies of its ends; ours must go so that
+	// reads end at EOF when it exits.
+	for _, f := range childEnds {
+		f.Close()
+	}
+	defer ctrlR.Close()
 	pid := cmd.Process.Pid
 
 	var wg sync.WaitGroup

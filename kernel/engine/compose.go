@@ -176,16 +176,17 @@ func writeImports(b *strings.Builder, specs []importSpec, withRT bool) {
 }
 
 // fixImports drops imports the program does not use and adds the ones it
-// needs but lacks. Dropping is done here, from the parsed file; only when
+// needs but lacks; where it cannot tell, the imports stay as they are
+// and the compiler names the problem. Dropping is done here, from the parsed file; only when
 // a package name is unresolved is golang.org/x/tools/imports asked to
 // find it, which is the slow path. The result is the import list to
 // compose with.
-func fixImports(filename, src string, specs []importSpec, index *pkgIndex) ([]importSpec, error) {
+func fixImports(filename, src string, specs []importSpec, index *pkgIndex) []importSpec {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, filename, src, 0)
 	if err != nil {
 		// Leave syntax errors for the compiler, which names the cell line.
-		return specs, nil
+		return specs
 	}
 	used := map[string]bool{} // unresolved identifiers used as X in X.Sel
 	unresolved := map[string]bool{}
@@ -222,15 +223,15 @@ func fixImports(filename, src string, specs []importSpec, index *pkgIndex) ([]im
 		missing = true
 	}
 	if !missing {
-		return kept, nil
+		return kept
 	}
 	out, err := imports.Process(filename, []byte(src), &imports.Options{Comments: true, TabIndent: true, TabWidth: 8})
 	if err != nil {
-		return kept, nil
+		return kept
 	}
 	g, err := parser.ParseFile(token.NewFileSet(), filename, out, parser.ImportsOnly)
 	if err != nil {
-		return kept, nil
+		return kept
 	}
 	var fixed []importSpec
 	for _, is := range g.Imports {
@@ -244,7 +245,7 @@ func fixImports(filename, src string, specs []importSpec, index *pkgIndex) ([]im
 		}
 		fixed = append(fixed, im)
 	}
-	return fixed, nil
+	return fixed
 }
 
 // isPredeclared reports whether a name is one of Go's predeclared

@@ -201,7 +201,7 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 	stateDir, newGen, serr := e.prepareState(plan, sink)
 	e.mu.Unlock()
 	if serr != nil {
-		res.Err = &cell.Error{Name: "StateError", Value: serr.Error(), Traceback: []string{serr.Error()}}
+		res.Err = lineError("StateError", serr.Error())
 		return res
 	}
 
@@ -234,10 +234,10 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 	}
 	switch {
 	case err != nil:
-		res.Err = &cell.Error{Name: "RunError", Value: err.Error(), Traceback: []string{err.Error()}}
+		res.Err = lineError("RunError", err.Error())
 	case out.interrupted:
 		msg := fmt.Sprintf("cell[%d] interrupted", req.Count)
-		res.Err = &cell.Error{Name: "Interrupted", Value: msg, Traceback: []string{msg}}
+		res.Err = lineError("Interrupted", msg)
 	case out.panicText != "":
 		res.Err = panicError(relabel(out.panicText, req.Count), e)
 	case out.exitCode != 0:
@@ -286,12 +286,9 @@ func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell) (stri
 	for {
 		opt := composeOptions{cell: currentCell, show: show, vars: plan}
 		src := compose(allImports, prog.decls, pc, opt)
-		imps, err := fixImports(filename, src, allImports, e.pkgs)
-		if err != nil {
-			return "", nil, plan, &cell.Error{Name: "CompileError", Value: err.Error(), Traceback: []string{err.Error()}}
-		}
+		imps := fixImports(filename, src, allImports, e.pkgs)
 		src = compose(imps, prog.decls, pc, opt)
-		bin, _, err := e.work.build(ctx, src, goflags, env)
+		bin, err := e.work.build(ctx, src, goflags, env)
 		var be *buildError
 		if errors.As(err, &be) {
 			if show && noValue(be.output, currentCell, pc.stmts[pc.lastExpr]) {
@@ -308,9 +305,9 @@ func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell) (stri
 		if err != nil {
 			if ctx.Err() != nil {
 				msg := fmt.Sprintf("cell[%d] interrupted while building", cellNum)
-				return "", nil, plan, &cell.Error{Name: "Interrupted", Value: msg, Traceback: []string{msg}}
+				return "", nil, plan, lineError("Interrupted", msg)
 			}
-			return "", nil, plan, &cell.Error{Name: "BuildError", Value: err.Error(), Traceback: []string{err.Error()}}
+			return "", nil, plan, lineError("BuildError", err.Error())
 		}
 		for i := range prog.decls {
 			if prog.decls[i].cell == currentCell {
@@ -389,5 +386,5 @@ func sourceError(cellNum int, err error, src sources) *cell.Error {
 		tb := append([]string{where + ": " + ce.Msg}, quoteLine(src, cellNum, ce.Line, ce.Col)...)
 		return &cell.Error{Name: "SyntaxError", Value: where + ": " + ce.Msg, Traceback: tb}
 	}
-	return &cell.Error{Name: "SyntaxError", Value: err.Error(), Traceback: []string{err.Error()}}
+	return lineError("SyntaxError", err.Error())
 }

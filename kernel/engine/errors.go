@@ -18,6 +18,11 @@ type sources interface {
 	line(cellNum, line int) (string, bool)
 }
 
+// lineError is an error whose message is its whole traceback.
+func lineError(name, msg string) *cell.Error {
+	return &cell.Error{Name: name, Value: msg, Traceback: []string{msg}}
+}
+
 // compileError turns `go build` output into one error that names the cell
 // and line of each problem and quotes the line.
 func compileError(output string, src sources) *cell.Error {

@@ -72,16 +72,16 @@ func (e *buildError) Error() string { return "build failed:\n" + e.output }
 
 // build compiles src as the module's main package and returns the path of
 // the program. An identical source and flags reuse the earlier program.
-func (w *workModule) build(ctx context.Context, src string, goflags []string, env []string) (string, bool, error) {
+func (w *workModule) build(ctx context.Context, src string, goflags []string, env []string) (string, error) {
 	h := sha256.New()
 	h.Write([]byte(src))
 	h.Write([]byte(strings.Join(goflags, "\x00")))
 	bin := filepath.Join(w.binDir, "cell-"+hex.EncodeToString(h.Sum(nil))[:20])
 	if _, err := os.Stat(bin); err == nil {
-		return bin, true, nil
+		return bin, nil
 	}
 	if err := os.WriteFile(filepath.Join(w.dir, "main.go"), []byte(src), 0o644); err != nil {
-		return "", false, fmt.Errorf("write program: %w", err)
+		return "", fmt.Errorf("write program: %w", err)
 	}
 	args := append([]string{"build", "-o", bin}, goflags...)
 	args = append(args, ".")
@@ -92,15 +92,15 @@ func (w *workModule) build(ctx context.Context, src string, goflags []string, en
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		if ctx.Err() != nil {
-			return "", false, ctx.Err()
+			return "", ctx.Err()
 		}
 		if _, ok := err.(*exec.ExitError); ok {
-			return "", false, &buildError{output: string(out)}
+			return "", &buildError{output: string(out)}
 		}
-		return "", false, fmt.Errorf("run go build: %w", err)
+		return "", fmt.Errorf("run go build: %w", err)
 	}
 	w.prune(bin)
-	return bin, false, nil
+	return bin, nil
 }
 
 // prune keeps the directory of built programs small: the newest few stay,

@@ -99,7 +99,7 @@ func SaveVars(vars map[string]any) {
 		fmt.Fprintf(os.Stderr, "variables not saved: %v\n", err)
 		return
 	}
-	if err := writeTypes(dir, types); err != nil {
+	if err := WriteTypes(dir, types); err != nil {
 		fmt.Fprintf(os.Stderr, "variables not saved: %v\n", err)
 		return
 	}
@@ -145,7 +145,9 @@ func readTypes(dir string) map[string]VarType {
 	return types
 }
 
-func writeTypes(dir string, types map[string]VarType) error {
+// WriteTypes records the types of the variables in dir, replacing the
+// file whole so that a reader never sees half of it.
+func WriteTypes(dir string, types map[string]VarType) error {
 	b, err := json.MarshalIndent(types, "", "  ")
 	if err != nil {
 		return err

@@ -329,8 +329,8 @@ func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell) (stri
 // it saves, the current one when it only loads. e.mu is held.
 func (e *Engine) prepareState(plan varPlan, sink cell.Sink) (stateDir, newGen string, err error) {
 	if len(plan.dropped) > 0 {
-		sink.Stream("stdout", "dropped: "+strings.Join(plan.dropped, ", ")+"\n")
-		if err := e.state.forget(plan.droppedNames()...); err != nil {
+		sink.Stream("stdout", plan.droppedNote()+"\n")
+		if err := e.state.forget(sortedKeys(plan.dropped)...); err != nil {
 			return "", "", fmt.Errorf("forget variables: %w", err)
 		}
 	}

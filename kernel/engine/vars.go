@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/gopar/gopar/kernel/carry"
@@ -119,37 +118,11 @@ func (s *stateStore) forget(names ...string) error {
 	for _, n := range names {
 		delete(types, n)
 	}
-	if err := writeTypesFile(dir, types); err != nil {
+	if err := cellrt.WriteTypes(dir, types); err != nil {
 		s.discard(dir)
 		return err
 	}
 	return s.adopt(dir)
-}
-
-func writeTypesFile(dir string, types map[string]cellrt.VarType) error {
-	// The same format the cell programs write.
-	var b strings.Builder
-	b.WriteString("{")
-	for i, n := range sortedKeys(types) {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		t := types[n]
-		fmt.Fprintf(&b, "%s:{\"source\":%s,\"imports\":{", strconv.Quote(n), strconv.Quote(t.Source))
-		for j, a := range sortedKeys(t.Imports) {
-			if j > 0 {
-				b.WriteString(",")
-			}
-			fmt.Fprintf(&b, "%s:%s", strconv.Quote(a), strconv.Quote(t.Imports[a]))
-		}
-		b.WriteString("}}")
-	}
-	b.WriteString("}")
-	tmp := filepath.Join(dir, cellrt.TypesFile+".tmp")
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(dir, cellrt.TypesFile))
 }
 
 // reset forgets every variable.
@@ -166,19 +139,19 @@ type varPlan struct {
 	imports []importSpec
 	load    []string
 	save    []string
-	dropped []string // carried variables that no longer fit, with why
+	// dropped maps carried variables that no longer fit to why.
+	dropped map[string]string
 	// skipDecl marks declarations replaced by carried variables.
 	skipDecl map[int]bool
 }
 
-// droppedNames are the names of the dropped variables.
-func (p varPlan) droppedNames() []string {
-	var names []string
-	for _, d := range p.dropped {
-		name, _, _ := strings.Cut(d, " ")
-		names = append(names, name)
+// droppedNote names the dropped variables and why, for the cell's output.
+func (p varPlan) droppedNote() string {
+	var parts []string
+	for _, name := range sortedKeys(p.dropped) {
+		parts = append(parts, name+" ("+p.dropped[name]+")")
 	}
-	return names
+	return "dropped: " + strings.Join(parts, ", ")
 }
 
 func allCarried(keys []string, types map[string]cellrt.VarType) bool {
@@ -199,7 +172,7 @@ func allCarried(keys []string, types map[string]cellrt.VarType) bool {
 // earlier cells that use them compile; only those the cell uses, directly
 // or through functions it calls, are loaded and saved again.
 func planVars(types map[string]cellrt.VarType, groups map[string]string, decls []declEntry, pc *parsedCell) varPlan {
-	plan := varPlan{skipDecl: map[int]bool{}}
+	plan := varPlan{skipDecl: map[int]bool{}, dropped: map[string]string{}}
 	declared := map[string]bool{}  // names the kept declarations define
 	typeNames := map[string]bool{} // types declared in cells
 	redefined := map[string]bool{} // vars the current cell declares
@@ -232,11 +205,11 @@ func planVars(types map[string]cellrt.VarType, groups map[string]string, decls [
 	for _, name := range sortedKeys(types) {
 		t := types[name]
 		if others[name] {
-			plan.dropped = append(plan.dropped, fmt.Sprintf("%s (a cell declares %s otherwise now)", name, name))
+			plan.dropped[name] = "a cell declares " + name + " otherwise now"
 			continue
 		}
 		if missing := undeclaredTypes(t.Source, typeNames); missing != "" {
-			plan.dropped = append(plan.dropped, fmt.Sprintf("%s (its type %s is no longer declared)", name, missing))
+			plan.dropped[name] = "its type " + missing + " is no longer declared"
 			continue
 		}
 		if !declared[name] {
@@ -267,7 +240,7 @@ func planVars(types map[string]cellrt.VarType, groups map[string]string, decls [
 	}
 	saved := map[string]bool{}
 	for _, name := range sortedKeys(types) {
-		if used[name] && !redefined[name] && !contains(plan.dropped, name) {
+		if _, dropped := plan.dropped[name]; used[name] && !redefined[name] && !dropped {
 			plan.load = append(plan.load, name)
 			plan.save = append(plan.save, name)
 			saved[name] = true
@@ -291,15 +264,6 @@ func planVars(types map[string]cellrt.VarType, groups map[string]string, decls [
 		}
 	}
 	return plan
-}
-
-func contains(list []string, name string) bool {
-	for _, s := range list {
-		if s == name || strings.HasPrefix(s, name+" ") {
-			return true
-		}
-	}
-	return false
 }
 
 // undeclaredTypes returns a cell type that a type expression names but

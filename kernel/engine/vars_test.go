@@ -114,3 +114,23 @@ func TestUnusedVariableNotLoaded(t *testing.T) {
 		t.Errorf("useSmall() = %q", got)
 	}
 }
+
+// A carried variable whose name a later cell declares as something else
+// gives way, with a note, and is forgotten.
+func TestCarriedVariableGivesWayToDeclaration(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go programs")
+	}
+	r := &runner2{t: t, e: newTestEngine(t)}
+	r.ok("q := 5\nkeep := 1")
+	got := out(t, r, "func q() int { return 7 }\nfmt.Println(q())")
+	if got != "dropped: q (a cell declares q otherwise now)\n7\n" {
+		t.Errorf("output = %q", got)
+	}
+	if _, ok := r.e.state.types["q"]; ok {
+		t.Error("q is still carried")
+	}
+	if got := out(t, r, "fmt.Println(q(), keep)"); got != "7 1\n" {
+		t.Errorf("after drop: %q", got)
+	}
+}

@@ -104,22 +104,18 @@ display.ClearOutput(true)
 fmt.Println("warm:", squares, err)
 `
 
-type discardSink struct{ out *strings.Builder }
+// discardSink drops what the warming cell shows; only its failure matters.
+type discardSink struct{}
 
-func (s discardSink) Stream(name, text string) {
-	if s.out != nil {
-		s.out.WriteString(text)
-	}
-}
-func (discardSink) Display(cell.Display) {}
-func (discardSink) ClearOutput(bool)     {}
+func (discardSink) Stream(string, string) {}
+func (discardSink) Display(cell.Display)  {}
+func (discardSink) ClearOutput(bool)      {}
 func (discardSink) Input(context.Context, string, bool) (string, error) {
 	return "", cell.ErrNoStdin
 }
 
 func warmEngine(ctx context.Context, eng *engine.Engine) error {
-	var out strings.Builder
-	res := eng.Execute(ctx, cell.Request{Code: warmCell, Count: 1}, discardSink{&out})
+	res := eng.Execute(ctx, cell.Request{Code: warmCell, Count: 1}, discardSink{})
 	if res.Err != nil {
 		return fmt.Errorf("warm build caches: %s\n%s", res.Err.Value, strings.Join(res.Err.Traceback, "\n"))
 	}

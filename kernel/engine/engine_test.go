@@ -71,6 +71,24 @@ func (r *recorder) waitFor(t *testing.T, text string) {
 	t.Fatalf("cell did not print %q within a minute", text)
 }
 
+// interruptible is a cell running in the background until interrupt.
+type interruptible struct {
+	rec       *recorder
+	interrupt context.CancelFunc
+	done      chan cell.Result
+}
+
+// startCell runs a cell in the background and waits until it has printed
+// text, so that it is known to be running.
+func startCell(t *testing.T, e *Engine, code string, count int, text string) *interruptible {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &interruptible{rec: &recorder{}, interrupt: cancel, done: make(chan cell.Result, 1)}
+	go func() { c.done <- e.Execute(ctx, cell.Request{Code: code, Count: count}, c.rec) }()
+	c.rec.waitFor(t, text)
+	return c
+}
+
 func newTestEngine(t *testing.T) *Engine {
 	t.Helper()
 	root, err := filepath.Abs("../..")
@@ -182,15 +200,9 @@ func TestEngineInterrupt(t *testing.T) {
 		t.Skip("builds Go programs")
 	}
 	e := newTestEngine(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	rec := &recorder{}
-	done := make(chan cell.Result)
-	go func() {
-		done <- e.Execute(ctx, cell.Request{Code: "fmt.Println(\"started\")\nfor {}", Count: 1}, rec)
-	}()
-	rec.waitFor(t, "started")
-	cancel()
-	res := <-done
+	c := startCell(t, e, "fmt.Println(\"started\")\nfor {}", 1, "started")
+	c.interrupt()
+	res := <-c.done
 	if res.Err == nil || res.Err.Name != "Interrupted" {
 		t.Fatalf("interrupted cell = %+v", res.Err)
 	}
@@ -269,16 +281,12 @@ func TestInterruptLongMap(t *testing.T) {
 		t.Skip("builds Go programs")
 	}
 	e := newTestEngine(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	rec := &recorder{}
-	done := make(chan cell.Result)
 	code := "fmt.Println(\"mapping\")\n_, err := parallel.Map(make([]int, 1000000), func(x int) int {\n\ttime.Sleep(time.Millisecond)\n\treturn x\n})\nfmt.Println(err)"
-	go func() { done <- e.Execute(ctx, cell.Request{Code: code, Count: 1}, rec) }()
-	rec.waitFor(t, "mapping")
+	c := startCell(t, e, code, 1, "mapping")
 	time.Sleep(100 * time.Millisecond)
-	cancel()
+	c.interrupt()
 	start := time.Now()
-	res := <-done
+	res := <-c.done
 	if res.Err == nil || res.Err.Name != "Interrupted" {
 		t.Errorf("interrupted map = %+v", res.Err)
 	}

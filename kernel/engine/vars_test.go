@@ -1,11 +1,8 @@
 package engine
 
 import (
-	"context"
 	"strings"
 	"testing"
-
-	"github.com/gopar/gopar/kernel/cell"
 )
 
 func out(t *testing.T, r *runner2, code string) string {
@@ -76,15 +73,9 @@ func TestCarriedVariableInterrupted(t *testing.T) {
 	}
 	r := &runner2{t: t, e: newTestEngine(t)}
 	r.ok("counter := 1")
-	ctx, cancel := context.WithCancel(context.Background())
-	rec := &recorder{}
-	done := make(chan cell.Result)
-	go func() {
-		done <- r.e.Execute(ctx, cell.Request{Code: "counter = 99\nfmt.Println(\"set\")\nfor {}", Count: 10}, rec)
-	}()
-	rec.waitFor(t, "set")
-	cancel()
-	if res := <-done; res.Err == nil {
+	c := startCell(t, r.e, "counter = 99\nfmt.Println(\"set\")\nfor {}", 10, "set")
+	c.interrupt()
+	if res := <-c.done; res.Err == nil {
 		t.Fatal("interrupted cell succeeded")
 	}
 	r.count = 10

@@ -166,12 +166,7 @@ func splitTopLevel(src string) ([]topSegment, error) {
 		}
 	}, scanner.ScanComments)
 
-	type tok struct {
-		pos token.Pos
-		tok token.Token
-		lit string
-	}
-	var toks []tok
+	var toks []scanned
 	for {
 		pos, t, lit := s.Scan()
 		if t == token.EOF {
@@ -180,7 +175,7 @@ func splitTopLevel(src string) ([]topSegment, error) {
 		if t == token.COMMENT {
 			continue
 		}
-		toks = append(toks, tok{pos, t, lit})
+		toks = append(toks, scanned{pos, t, lit})
 	}
 	if firstErr != nil {
 		return nil, firstErr
@@ -204,7 +199,7 @@ func splitTopLevel(src string) ([]topSegment, error) {
 		case token.IMPORT, token.TYPE, token.VAR, token.CONST:
 			seg.kind = first.tok
 		case token.FUNC:
-			if isFuncDecl(toks[start:end], func(t tok) token.Token { return t.tok }) {
+			if isFuncDecl(toks[start:end]) {
 				seg.kind = token.FUNC
 			}
 		}
@@ -231,33 +226,37 @@ func splitTopLevel(src string) ([]topSegment, error) {
 		}
 	}
 	flush(len(toks))
-	// A top-level segment that begins with a declaration keyword but holds
-	// the statement form (var inside a for header cannot happen at depth
-	// 0), so classification by first token is enough.
 	return segs, nil
+}
+
+// scanned is one token of a cell.
+type scanned struct {
+	pos token.Pos
+	tok token.Token
+	lit string
 }
 
 // isFuncDecl reports whether tokens starting with FUNC declare a function
 // or method, as opposed to a function literal used in a statement.
-func isFuncDecl[T any](toks []T, kind func(T) token.Token) bool {
+func isFuncDecl(toks []scanned) bool {
 	if len(toks) < 2 {
 		return false
 	}
-	if kind(toks[1]) == token.IDENT {
+	if toks[1].tok == token.IDENT {
 		return true
 	}
-	if kind(toks[1]) != token.LPAREN {
+	if toks[1].tok != token.LPAREN {
 		return false
 	}
 	depth := 0
 	for i := 1; i < len(toks); i++ {
-		switch kind(toks[i]) {
+		switch toks[i].tok {
 		case token.LPAREN:
 			depth++
 		case token.RPAREN:
 			depth--
 			if depth == 0 {
-				return i+1 < len(toks) && kind(toks[i+1]) == token.IDENT
+				return i+1 < len(toks) && toks[i+1].tok == token.IDENT
 			}
 		}
 	}

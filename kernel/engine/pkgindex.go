@@ -4,7 +4,6 @@ import (
 	"context"
 	"os/exec"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -35,7 +34,6 @@ var wellKnown = map[string]string{
 // `go list std`; until then (or if that fails) lookups miss and the
 // slower general resolver is used.
 type pkgIndex struct {
-	once  sync.Once
 	ready chan struct{}
 	names map[string]string
 }

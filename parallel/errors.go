@@ -33,13 +33,15 @@ var errStopped = errors.New("parallel: stopped")
 var errGoexit = errors.New("function called runtime.Goexit")
 
 // ItemError is the failure of one item: its function returned an error,
-// panicked, or overran the Timeout.
+// panicked, or overran the Timeout. For MapChunks it is the failure of a
+// chunk, and Index is the chunk's first item.
 type ItemError struct {
 	Index int    // position of the item in the input (for a Pool: submission order)
 	Input string // short form of the item, "" when there is none
 	Err   error  // what went wrong; a *PanicError for a panic
 
 	noun string // "item", or "task" for a Pool
+	end  int    // for a chunk: the index after its last item
 }
 
 // Error names the item and its input, then what went wrong.
@@ -47,6 +49,9 @@ func (e *ItemError) Error() string {
 	noun := e.noun
 	if noun == "" {
 		noun = "item"
+	}
+	if e.end > e.Index+1 {
+		return fmt.Sprintf("parallel: items %d to %d: %v", e.Index, e.end-1, e.Err)
 	}
 	if e.Input == "" {
 		return fmt.Sprintf("parallel: %s %d: %v", noun, e.Index, e.Err)

@@ -18,6 +18,22 @@ func ExampleMap() {
 	// Output: [101 104 109 116] <nil>
 }
 
+func ExampleMapChunks() {
+	xs := make([]float64, 1_000_000)
+	for i := range xs {
+		xs[i] = float64(i)
+	}
+	// A function call per item would cost more than x*x itself: the
+	// function gets whole runs of items instead.
+	squares, err := parallel.MapChunks(xs, func(in, out []float64) {
+		for i, x := range in {
+			out[i] = x * x
+		}
+	})
+	fmt.Println(squares[999_999], err)
+	// Output: 9.99998000001e+11 <nil>
+}
+
 func ExampleMap_panic() {
 	_, err := parallel.Map([]string{"3", "1", "x"}, func(s string) int {
 		if s == "x" {

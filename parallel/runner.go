@@ -32,6 +32,9 @@ type runner struct {
 	// Set by the driver before the first chunk runs.
 	helperMain func()
 	describe   func(i int) string
+	// wholeChunks: a failure belongs to the whole chunk it happened in,
+	// because the function runs chunks, not items (MapChunks).
+	wholeChunks bool
 
 	_       cpu.CacheLinePad
 	stop    atomic.Bool // no new item may start
@@ -247,10 +250,25 @@ func (r *runner) runRange(body chunkFunc, describe func(int) string, lo, hi int,
 			}
 			return
 		}
-		r.done.Add(int64(k - lo + 1))
-		r.fail(k, describe(k), err)
-		lo = k + 1
+		lo = r.failed(k, lo, hi, describe, err)
 	}
+}
+
+// failed records the failure of item k of the chunk lo..hi-1 (or of the
+// whole chunk, with wholeChunks), counts what failed as done, and returns
+// the index after it.
+func (r *runner) failed(k, lo, hi int, describe func(int) string, err error) int {
+	e := &ItemError{Index: k, Err: err}
+	end := k + 1
+	if r.wholeChunks {
+		e.Index, e.end = lo, hi
+		end = hi
+	} else {
+		e.Input = describe(k)
+	}
+	r.done.Add(int64(end - lo))
+	r.fail(e)
+	return end
 }
 
 // call runs body, turning a panic into the failure of the item it was on.
@@ -263,8 +281,7 @@ func (r *runner) call(body chunkFunc, describe func(int) string, lo, hi int, pos
 		if v := recover(); v != nil {
 			k, err = *pos, newPanicError(v)
 		} else if !returned {
-			r.done.Add(int64(*pos - lo + 1))
-			r.fail(*pos, describe(*pos), errGoexit)
+			r.failed(*pos, lo, hi, describe, errGoexit)
 		}
 	}()
 	k, err = body(lo, hi, pos)
@@ -272,12 +289,12 @@ func (r *runner) call(body chunkFunc, describe func(int) string, lo, hi int, pos
 	return k, err
 }
 
-// fail records the failure of item i; without CollectErrors it stops the
-// call, and only the first failure is kept.
-func (r *runner) fail(i int, input string, err error) {
+// fail records a failure; without CollectErrors it stops the call, and
+// only the first failure is kept.
+func (r *runner) fail(e *ItemError) {
 	r.mu.Lock()
 	if r.cfg.collect || len(r.errs) == 0 {
-		r.errs = append(r.errs, &ItemError{Index: i, Input: input, Err: err})
+		r.errs = append(r.errs, e)
 	}
 	r.mu.Unlock()
 	if !r.cfg.collect {

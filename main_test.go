@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -93,5 +94,33 @@ func TestRunNotebook(t *testing.T) {
 	second := got.Cells[2].Outputs
 	if len(second) != 1 || second[0]["output_type"] != "error" || !strings.Contains(second[0]["evalue"].(string), "cell[2] line 1") {
 		t.Errorf("second cell outputs = %v", second)
+	}
+}
+
+func TestParseRunArgs(t *testing.T) {
+	for _, tc := range []struct {
+		args    []string
+		want    runArgs
+		wantErr string
+	}{
+		{[]string{"nb.ipynb"}, runArgs{notebook: "nb.ipynb", out: "nb.ipynb"}, ""},
+		{[]string{"-o", "out.ipynb", "nb.ipynb"}, runArgs{notebook: "nb.ipynb", out: "out.ipynb"}, ""},
+		{[]string{"nb.ipynb", "-o", "out.ipynb", "-k"}, runArgs{notebook: "nb.ipynb", out: "out.ipynb", keepGoing: true}, ""},
+		{[]string{"-k", "nb.ipynb", "-o", "out.ipynb"}, runArgs{notebook: "nb.ipynb", out: "out.ipynb", keepGoing: true}, ""},
+		{nil, runArgs{}, "usage"},
+		{[]string{"a.ipynb", "b.ipynb"}, runArgs{}, "usage"},
+		{[]string{"nb.ipynb", "-x"}, runArgs{}, "not defined: -x"},
+	} {
+		got, err := parseRunArgs(tc.args, io.Discard)
+		switch {
+		case tc.wantErr != "":
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%q: error %v, want one containing %q", tc.args, err, tc.wantErr)
+			}
+		case err != nil:
+			t.Errorf("%q: %v", tc.args, err)
+		case got != tc.want:
+			t.Errorf("%q: %+v, want %+v", tc.args, got, tc.want)
+		}
 	}
 }

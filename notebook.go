@@ -15,31 +15,56 @@ import (
 	"github.com/gopar/gopar/kernel/engine"
 )
 
-func runNotebookCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// runArgs are the arguments of "gopar run".
+type runArgs struct {
+	notebook  string
+	out       string // where the executed notebook goes
+	keepGoing bool   // run the cells after one that fails
+}
+
+func parseRunArgs(args []string, stderr io.Writer) (runArgs, error) {
 	fl := flag.NewFlagSet("gopar run", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	out := fl.String("o", "", "write the executed notebook to this `file` (default: the notebook itself)")
 	keepGoing := fl.Bool("k", false, "keep running cells after one fails")
-	if err := fl.Parse(args); err != nil {
+	// Flags may come before or after the notebook, as "gopar help" shows
+	// them after it; the flag package alone stops at the first argument.
+	var paths []string
+	for {
+		if err := fl.Parse(args); err != nil {
+			return runArgs{}, err
+		}
+		if fl.NArg() == 0 {
+			break
+		}
+		paths = append(paths, fl.Arg(0))
+		args = fl.Args()[1:]
+	}
+	if len(paths) != 1 {
+		return runArgs{}, errors.New("usage: gopar run [-o OUT] [-k] NOTEBOOK")
+	}
+	a := runArgs{notebook: paths[0], out: *out, keepGoing: *keepGoing}
+	if a.out == "" {
+		a.out = a.notebook
+	}
+	return a, nil
+}
+
+func runNotebookCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	a, err := parseRunArgs(args, stderr)
+	if err != nil {
 		return err
-	}
-	if fl.NArg() != 1 {
-		return errors.New("usage: gopar run [-o OUT] [-k] NOTEBOOK")
-	}
-	path := fl.Arg(0)
-	if *out == "" {
-		*out = path
 	}
 	eng, err := newEngine(nil)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
-	failed, err := runNotebook(ctx, eng, path, *out, *keepGoing, stderr)
+	failed, err := runNotebook(ctx, eng, a.notebook, a.out, a.keepGoing, stderr)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "wrote %s\n", *out)
+	fmt.Fprintf(stdout, "wrote %s\n", a.out)
 	if failed > 0 {
 		return fmt.Errorf("%d cell(s) failed", failed)
 	}

@@ -44,6 +44,27 @@ class CarriedVariableTests(KernelCase):
             "2024-05-06T07:08:09Z 21.5 lab [a b] 1.5s in an interface (1+2i) map[1:true]\n",
         )
 
+    def test_errors_keep_their_message(self):
+        # The standard library's errors have unexported types a later
+        # program cannot rebuild; they must still arrive, as their message,
+        # and with no note on stderr.
+        self.run_ok(
+            'n, err := strconv.Atoi("zz")\n'
+            'wrapped := fmt.Errorf("config: %w", io.EOF)\n'
+            '_, mapErr := parallel.Map([]int{1, -1}, func(x int) int {\n'
+            '\tif x < 0 {\n\t\tpanic("negative")\n\t}\n\treturn x\n})\n'
+            'var none error'
+        )
+        out = self.run_ok('fmt.Println(n, err)\nfmt.Println(wrapped, none == nil, err != nil)\n'
+                          'fmt.Println(strings.SplitN(mapErr.Error(), "\\n", 2)[0])')
+        self.assertEqual(out.stream_text("stderr"), "", out.describe())
+        self.assertEqual(
+            out.stream_text("stdout"),
+            '0 strconv.Atoi: parsing "zz": invalid syntax\n'
+            "config: EOF true true\n"
+            "parallel: item 1 (input -1): panic: negative\n",
+        )
+
     def test_aliasing_and_cycles(self):
         self.run_ok(
             "backing := []int{1, 2, 3, 4}\nfront := backing[:2]\n"

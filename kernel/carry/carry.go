@@ -19,7 +19,8 @@
 //
 // Channels, functions and values standing for outside resources cannot be
 // kept (see Check). Values held by interfaces are rebuilt from their type's
-// name, which the loading program must know (see Register).
+// name, which the loading program must know (see Register); an error whose
+// type it does not know is kept as its message, a *KeptError.
 //
 // The stream is little-endian with a magic header and a version; decoding
 // bad input returns an error wrapping ErrCorrupt and never allocates more

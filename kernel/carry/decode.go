@@ -868,13 +868,22 @@ func (d *decoder) value(r *reader, st *stype, lt reflect.Type, p unsafe.Pointer)
 		if lt.Kind() != reflect.Interface {
 			d.misfit(st, lt)
 		}
-		switch r.byte() {
+		switch tag := r.byte(); tag {
 		case tagNil:
 			reflect.NewAt(lt, p).Elem().SetZero()
-		case tagRef:
+		case tagRef, tagError:
+			var msg string
+			if tag == tagError {
+				msg = r.str()
+			}
 			dst := d.types[r.count(len(d.types)-1)]
 			if dst.kind == kInterface {
 				d.corrupt("interface holding interface type %s", dst.str)
+			}
+			if _, err := d.local(dst); err != nil && tag == tagError && keptErrorType.Implements(lt) {
+				d.skip(r, dst)
+				reflect.NewAt(lt, p).Elem().Set(reflect.ValueOf(&KeptError{Type: dst.str, Msg: msg}))
+				break
 			}
 			dt := d.localOf(dst)
 			if !dt.Implements(lt) {
@@ -1287,7 +1296,10 @@ func (d *decoder) skip(r *reader, st *stype) {
 			r.uvarint()
 		}
 	case kInterface:
-		if r.byte() != tagNil {
+		if tag := r.byte(); tag != tagNil {
+			if tag == tagError {
+				r.str()
+			}
 			dst := d.types[r.count(len(d.types)-1)]
 			if dst.kind == kInterface {
 				d.corrupt("interface holding interface type %s", dst.str)

@@ -276,7 +276,15 @@ func (e *encoder) value(t reflect.Type, p unsafe.Pointer) {
 		}
 		d := v.Elem()
 		dt := d.Type()
-		e.buf = append(e.buf, tagRef)
+		if dt.Implements(errorType) {
+			// Most errors have types a loading program cannot rebuild
+			// (unexported, or from a package it does not import); their
+			// message lets it keep them as a KeptError.
+			e.buf = append(e.buf, tagError)
+			e.str(errorText(d))
+		} else {
+			e.buf = append(e.buf, tagRef)
+		}
 		e.uvarint(uint64(e.typeID(dt)))
 		switch dt.Kind() {
 		case reflect.Pointer, reflect.Map:
@@ -397,4 +405,17 @@ func (e *encoder) typeEntry(t reflect.Type) {
 			e.uvarint(uint64(e.typeID(f.typ)))
 		}
 	}
+}
+
+var errorType = reflect.TypeFor[error]()
+
+// errorText is v's Error(), or a placeholder when Error panics (a nil
+// pointer whose method does not expect one, say).
+func errorText(v reflect.Value) (msg string) {
+	defer func() {
+		if recover() != nil {
+			msg = fmt.Sprintf("(%s whose Error method panicked)", v.Type())
+		}
+	}()
+	return v.Interface().(error).Error()
 }

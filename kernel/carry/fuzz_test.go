@@ -49,6 +49,7 @@ func FuzzDecode(f *testing.F) {
 		&[]*fuzzNode{n, n.Kids[1]},
 		&[3][]string{{"a"}, nil, {}},
 		new(any),
+		&map[string]any{"err": fmt.Errorf("wrapped: %w", &codeError{3}), "kept": &KeptError{Type: "*x.y", Msg: "m"}},
 	}
 	for _, s := range seeds {
 		var buf bytes.Buffer

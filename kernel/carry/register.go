@@ -84,7 +84,7 @@ func knownTypes(targets []reflect.Type) map[string]reflect.Type {
 	seen := map[reflect.Type]bool{}
 	for _, t := range []reflect.Type{
 		reflect.TypeFor[time.Duration](), reflect.TypeFor[time.Month](),
-		reflect.TypeFor[time.Weekday](), reflect.TypeFor[error](),
+		reflect.TypeFor[time.Weekday](), reflect.TypeFor[error](), keptErrorType,
 	} {
 		namedTypes(t, out, seen)
 	}
@@ -98,3 +98,18 @@ func knownTypes(targets []reflect.Type) map[string]reflect.Type {
 	}
 	return out
 }
+
+// KeptError stands for an error value whose type the loading program
+// cannot rebuild: the unexported types behind errors.New and fmt.Errorf,
+// or an exported type nobody registered. It keeps the message, so that
+// printing the error and comparing it with nil work as before; errors.Is
+// and errors.As against the original's type or sentinel no longer match.
+type KeptError struct {
+	Type string // the original's type, as %T prints it
+	Msg  string // what the original's Error method returned
+}
+
+// Error returns the original's message.
+func (e *KeptError) Error() string { return e.Msg }
+
+var keptErrorType = reflect.TypeFor[*KeptError]()

@@ -43,6 +43,7 @@ const (
 	tagNil   byte = 0
 	tagRef   byte = 1
 	tagEmpty byte = 2 // non-nil slice with zero capacity
+	tagError byte = 3 // interface holding an error: its message, then as tagRef
 )
 
 // scalarSize is the encoded size of a scalar stream kind, 0 for others.

@@ -147,8 +147,12 @@ func truncate(s string, n int) string {
 	return s[:n]
 }
 
-// joinItemErrors returns the errors in item order, joined.
+// joinItemErrors returns the errors in item order, joined; a single error
+// is returned as it is, so that err.(*ItemError) works for it.
 func joinItemErrors(errs []*ItemError) error {
+	if len(errs) == 1 {
+		return errs[0]
+	}
 	slices.SortFunc(errs, func(a, b *ItemError) int { return a.Index - b.Index })
 	all := make([]error, len(errs))
 	for i, e := range errs {

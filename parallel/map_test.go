@@ -680,3 +680,16 @@ func TestMapSeqPanickingSequence(t *testing.T) {
 	MapSeq(seq, func(x int) int { return x }, Workers(2))
 	t.Error("MapSeq returned")
 }
+
+func TestSingleFailureIsItemError(t *testing.T) {
+	defer noLeaks(t)()
+	_, err := Map([]int{1, 2}, func(x int) int {
+		if x == 2 {
+			panic("two")
+		}
+		return x
+	})
+	if ie, ok := err.(*ItemError); !ok || ie.Index != 1 {
+		t.Fatalf("error %T %v, want the *ItemError itself", err, err)
+	}
+}

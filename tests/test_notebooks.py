@@ -21,6 +21,16 @@ EXPECTED = {
         ("stream", "stdout", "[55 6765 832040 102334155]"),
         ("display_data", "text/html", "<tr><td>10</td><td>55</td></tr>"),
     ],
+    "01-parallel.ipynb": [
+        ("display_data", "text/html", "48/48"),
+        ("stream", "stdout", "primes below 50000 and 144000 are 5133 and 13343 err: <nil>"),
+        ("stream", "stdout", "faster on"),
+        ("stream", "stdout", "item 2 (input -1) failed: negative limit -1"),
+        ("stream", "stdout", "[0 1 4 9 16] 9.99998000001e+11 <nil>"),
+        ("stream", "stdout", "the: 3 dog: 2 fox: 1 err: <nil>"),
+        ("stream", "stdout", "1229 17984 <nil>"),
+        ("stream", "stdout", "[[1 2 3 4] [2 4 6 8] [3 6 9 12]] <nil>"),
+    ],
 }
 
 

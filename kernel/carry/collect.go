@@ -124,7 +124,8 @@ type collector struct {
 	// failing.
 	sizing      bool
 	stringBytes int64
-	dynamic     []map[string]bool // per root: named types held by interfaces
+	dynamic     []map[string]bool       // per root: named types held by interfaces
+	dynSeen     []map[reflect.Type]bool // per root: types noteDynamic has walked
 
 	// group links roots that reach common memory (a union-find forest over
 	// root indexes), so that SaveAll can store unrelated variables apart.
@@ -138,6 +139,7 @@ func newCollector(roots []root, sizing bool) *collector {
 		mapIdx:    map[unsafe.Pointer]int{},
 		sizing:    sizing,
 		dynamic:   make([]map[string]bool, len(roots)),
+		dynSeen:   make([]map[reflect.Type]bool, len(roots)),
 		group:     make([]int, len(roots)),
 	}
 	for i := range c.group {
@@ -383,13 +385,15 @@ func (c *collector) walk(t reflect.Type, p unsafe.Pointer) error {
 }
 
 // noteDynamic records the named types a loading program must register to
-// rebuild a value of dynamic type t.
+// rebuild a value of dynamic type t. It runs for every value held in an
+// interface, so a type already walked for the root costs one lookup.
 func (c *collector) noteDynamic(t reflect.Type) {
 	r := c.nodes[c.cur].root
 	if c.dynamic[r] == nil {
 		c.dynamic[r] = map[string]bool{}
+		c.dynSeen[r] = map[reflect.Type]bool{}
 	}
-	namedParts(t, c.dynamic[r], map[reflect.Type]bool{})
+	namedParts(t, c.dynamic[r], c.dynSeen[r])
 }
 
 func namedParts(t reflect.Type, out map[string]bool, seen map[reflect.Type]bool) {

@@ -48,6 +48,15 @@ func calibrated() {
 
 var sink float64
 
+// spinAll is the sequential reference loop for the spin benchmarks.
+func spinAll(items []int) []float64 {
+	out := make([]float64, len(items))
+	for i, n := range items {
+		out[i] = spin(n)
+	}
+	return out
+}
+
 // (a) 64 CPU-bound items of about 20 ms each: speedup of Map on all cores
 // over a sequential loop. Run with -benchtime=3x or so.
 func BenchmarkCPUBound(b *testing.B) {
@@ -58,11 +67,7 @@ func BenchmarkCPUBound(b *testing.B) {
 	}
 	b.Run("sequential", func(b *testing.B) {
 		for b.Loop() {
-			out := make([]float64, len(items))
-			for i, n := range items {
-				out[i] = spin(n)
-			}
-			sink = out[0]
+			sink = spinAll(items)[0]
 		}
 	})
 	b.Run("Map", func(b *testing.B) {
@@ -196,11 +201,7 @@ func BenchmarkItem10us(b *testing.B) {
 	}
 	b.Run("sequential", func(b *testing.B) {
 		for b.Loop() {
-			out := make([]float64, len(items))
-			for i, n := range items {
-				out[i] = spin(n)
-			}
-			sink = out[0]
+			sink = spinAll(items)[0]
 		}
 		report(b)
 	})

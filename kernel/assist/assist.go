@@ -182,7 +182,7 @@ func declKeys(d ast.Decl) []string {
 	switch d := d.(type) {
 	case *ast.FuncDecl:
 		if d.Recv != nil && len(d.Recv.List) > 0 {
-			return []string{recvName(d.Recv.List[0].Type) + "." + d.Name.Name}
+			return []string{ReceiverTypeName(d.Recv.List[0].Type) + "." + d.Name.Name}
 		}
 		return []string{d.Name.Name}
 	case *ast.GenDecl:
@@ -209,8 +209,11 @@ func specKeys(s ast.Spec) []string {
 	return nil
 }
 
-// recvName returns the base type name of a receiver type expression.
-func recvName(e ast.Expr) string {
+// ReceiverTypeName returns the name of the type a method's receiver type
+// expression (T, *T, T[K], (*T)) is built on, or "" when it is not one.
+// The engine keys methods by it too, so both agree on what a cell
+// redeclares.
+func ReceiverTypeName(e ast.Expr) string {
 	for {
 		switch t := e.(type) {
 		case *ast.StarExpr:

@@ -8,6 +8,8 @@ import (
 	"go/token"
 	"sort"
 	"strings"
+
+	"github.com/gopar/gopar/kernel/assist"
 )
 
 // A parsedCell is a cell split into what the engine does with each part.
@@ -315,9 +317,12 @@ func parseDecl(s segment) (d decl, body segment, isMain bool, err error) {
 				d.keys = append(d.keys, "func "+gd.Name.Name)
 				continue
 			}
-			recv := "?" // no receiver type: the compiler will say so
+			recv := "" // no receiver type: the compiler will say so
 			if len(gd.Recv.List) > 0 {
-				recv = recvTypeName(gd.Recv.List[0].Type)
+				recv = assist.ReceiverTypeName(gd.Recv.List[0].Type)
+			}
+			if recv == "" {
+				recv = "?"
 			}
 			d.keys = append(d.keys, "method "+recv+"."+gd.Name.Name)
 		case *ast.GenDecl:
@@ -343,25 +348,6 @@ func parseDecl(s segment) (d decl, body segment, isMain bool, err error) {
 		}
 	}
 	return d, segment{}, false, nil
-}
-
-func recvTypeName(e ast.Expr) string {
-	for {
-		switch t := e.(type) {
-		case *ast.StarExpr:
-			e = t.X
-		case *ast.ParenExpr:
-			e = t.X
-		case *ast.IndexExpr:
-			e = t.X
-		case *ast.IndexListExpr:
-			e = t.X
-		case *ast.Ident:
-			return t.Name
-		default:
-			return "?"
-		}
-	}
 }
 
 // definedNames lists the variables that top-level statements declare with

@@ -19,9 +19,9 @@ import (
 	"runtime/debug"
 	"syscall"
 
-	"github.com/gopar/gopar/install"
-	"github.com/gopar/gopar/kernel/engine"
-	"github.com/gopar/gopar/kernel/jupyter"
+	"github.com/gopar/gopar/internal/engine"
+	"github.com/gopar/gopar/internal/install"
+	"github.com/gopar/gopar/internal/jupyter"
 )
 
 const usage = `gopar: a Jupyter kernel for Go, with parallel maps for notebooks

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/internal/engine"
 )
 
 // The module built into the binary must hold everything a cell program

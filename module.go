@@ -11,15 +11,15 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gopar/gopar/kernel/cell"
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/internal/cell"
+	"github.com/gopar/gopar/internal/engine"
 )
 
 // moduleSource is the part of this module that cells import, built into
 // the binary so that kernel and library versions always match and cells
 // need no network to get them.
 //
-//go:embed go.mod go.sum display kernel/cellrt kernel/carry parallel
+//go:embed go.mod go.sum display kernel/cellrt internal/carry parallel
 var moduleSource embed.FS
 
 // extractModule writes the embedded module source to the user's cache

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/gopar/gopar/kernel/cell"
-	"github.com/gopar/gopar/kernel/engine"
+	"github.com/gopar/gopar/internal/cell"
+	"github.com/gopar/gopar/internal/engine"
 )
 
 // runArgs are the arguments of "gopar run".

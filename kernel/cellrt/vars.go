@@ -12,7 +12,7 @@ import (
 	"strings"
 	"unicode"
 
-	"github.com/gopar/gopar/kernel/carry"
+	"github.com/gopar/gopar/internal/carry"
 )
 
 // StateDirEnv names the environment variable holding the directory where

@@ -4,8 +4,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gopar/gopar/kernel/assist"
-	"github.com/gopar/gopar/kernel/cell"
+	"github.com/gopar/gopar/internal/assist"
+	"github.com/gopar/gopar/internal/cell"
 )
 
 // assistContext describes what earlier cells declared, for completion and

@@ -24,8 +24,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gopar/gopar/kernel/assist"
-	"github.com/gopar/gopar/kernel/cell"
+	"github.com/gopar/gopar/internal/assist"
+	"github.com/gopar/gopar/internal/cell"
 	"github.com/gopar/gopar/kernel/cellrt"
 )
 

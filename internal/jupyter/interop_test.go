@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopar/gopar/kernel/cell"
+	"github.com/gopar/gopar/internal/cell"
 )
 
 // debianPython is the Python that has jupyter_client installed.

@@ -696,7 +696,7 @@ func TestStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	vars, _ = List(dir)
-	if len(vars) != 3 || vars[2].Name != "shapes" || !reflect.DeepEqual(vars[2].Dynamic, []string{"github.com/gopar/gopar/kernel/carry.circle"}) {
+	if len(vars) != 3 || vars[2].Name != "shapes" || !reflect.DeepEqual(vars[2].Dynamic, []string{"github.com/gopar/gopar/internal/carry.circle"}) {
 		t.Fatalf("List: %+v", vars)
 	}
 	var a2 []int

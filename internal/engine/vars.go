@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gopar/gopar/kernel/carry"
+	"github.com/gopar/gopar/internal/carry"
 	"github.com/gopar/gopar/kernel/cellrt"
 )
 

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gopar/gopar/kernel/cell"
+	"github.com/gopar/gopar/internal/cell"
 )
 
 // Complete answers a complete_request for code with the cursor at the

@@ -18,9 +18,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gopar/gopar/kernel/cell"
+	"github.com/gopar/gopar/internal/cell"
+	"github.com/gopar/gopar/internal/gonbpipe"
 	"github.com/gopar/gopar/kernel/cellrt"
-	"github.com/gopar/gopar/kernel/display"
 )
 
 // interruptGrace is how long a program may take to stop after SIGINT
@@ -91,7 +91,7 @@ func run(ctx context.Context, spec runSpec, sink cell.Sink, ids *displayIDs) (ru
 	if err := os.WriteFile(lineFile, make([]byte, 8), 0o600); err != nil {
 		return runOutcome{}, fmt.Errorf("line file: %w", err)
 	}
-	pipes, err := display.NewPipes(spec.runDir, r)
+	pipes, err := gonbpipe.NewPipes(spec.runDir, r)
 	if err != nil {
 		return runOutcome{}, err
 	}
@@ -276,7 +276,7 @@ func bundle(data map[string]string) cell.MIMEBundle {
 	return b
 }
 
-// Display implements display.Handler.
+// Display implements gonbpipe.Handler.
 func (r *runner) Display(data, metadata map[string]any, displayID string) {
 	d := cell.Display{Data: data, Metadata: metadata, DisplayID: displayID}
 	if displayID != "" {
@@ -285,7 +285,7 @@ func (r *runner) Display(data, metadata map[string]any, displayID string) {
 	r.sink.Display(d)
 }
 
-// RequestInput implements display.Handler: gonbui.RequestInput asks for a
+// RequestInput implements gonbpipe.Handler: gonbui.RequestInput asks for a
 // line that the program then reads from its stdin.
 func (r *runner) RequestInput(prompt string, password bool) {
 	go r.input(prompt, password)

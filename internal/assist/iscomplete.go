@@ -6,7 +6,7 @@ import (
 	"go/token"
 	"strings"
 
-	"github.com/gopar/gopar/kernel/cell"
+	"github.com/gopar/gopar/internal/cell"
 )
 
 // Completeness statuses of an is_complete_reply.

@@ -1,4 +1,4 @@
-package display
+package gonbpipe
 
 import (
 	"sync"

@@ -11,8 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/gopar/gopar/kernel/carry"
-	"github.com/gopar/gopar/kernel/cell"
+	"github.com/gopar/gopar/internal/carry"
+	"github.com/gopar/gopar/internal/cell"
 	"github.com/gopar/gopar/kernel/cellrt"
 )
 

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gopar/gopar/kernel/cell"
+	"github.com/gopar/gopar/internal/cell"
 )
 
 // cellPos matches a position the line directives produce: cell[3]:4 or

@@ -1,7 +1,7 @@
 // Package cell is the contract between the Jupyter protocol layer and the
-// cell engine. The protocol layer (package kernel/jupyter) turns wire
+// cell engine. The protocol layer (package internal/jupyter) turns wire
 // messages into calls on an Engine and turns what the Engine reports into
-// iopub messages; the engine (package kernel/engine) never sees ZMQ, so it
+// iopub messages; the engine (package internal/engine) never sees ZMQ, so it
 // can be driven directly by `gopar run`, its tests and its benchmarks.
 package cell
 

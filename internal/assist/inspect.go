@@ -8,7 +8,7 @@ import (
 	"go/types"
 	"strings"
 
-	"github.com/gopar/gopar/kernel/cell"
+	"github.com/gopar/gopar/internal/cell"
 )
 
 // Inspect answers an inspect_request: it describes the identifier under

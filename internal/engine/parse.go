@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gopar/gopar/kernel/assist"
+	"github.com/gopar/gopar/internal/assist"
 )
 
 // A parsedCell is a cell split into what the engine does with each part.

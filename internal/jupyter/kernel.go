@@ -24,7 +24,7 @@ import (
 
 	"github.com/go-zeromq/zmq4"
 
-	"github.com/gopar/gopar/kernel/cell"
+	"github.com/gopar/gopar/internal/cell"
 )
 
 // ErrRestart is what Run returns when the front end asked for a shutdown

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopar/gopar/kernel/cell"
+	"github.com/gopar/gopar/internal/cell"
 )
 
 // recorder is a cell.Sink that keeps everything, in order.

@@ -4,7 +4,7 @@
 // the other carrying protocol.CommValue acknowledgements back. So display
 // code written for GoNB (gonbui.DisplayHTML, UpdateHTML, Sync, ...) works
 // in gopar cells unchanged.
-package display
+package gonbpipe
 
 import (
 	"encoding/base64"

@@ -19,6 +19,8 @@ import (
 	"runtime/debug"
 	"syscall"
 
+	"github.com/gopar/gopar/internal/assist"
+	"github.com/gopar/gopar/internal/cell"
 	"github.com/gopar/gopar/internal/engine"
 	"github.com/gopar/gopar/internal/install"
 	"github.com/gopar/gopar/internal/jupyter"
@@ -93,6 +95,18 @@ func newEngine(log *slog.Logger) (*engine.Engine, error) {
 	return engine.New(engine.Options{ModuleDir: dir, Logger: log})
 }
 
+// notebookEngine is what the kernel serves: the engine runs cells, code
+// assistance reads them against what the engine's cells declared.
+type notebookEngine struct {
+	*engine.Engine
+	cell.Assistant
+}
+
+func withAssistance(eng *engine.Engine) notebookEngine {
+	a := &assist.Assistant{Dir: eng.ModuleDir(), GoCmd: eng.GoCommand(), Packages: eng.Packages()}
+	return notebookEngine{Engine: eng, Assistant: a.For(eng.Scope)}
+}
+
 func serveKernel(connectionFile string, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: logLevel()}))
 	conn, err := jupyter.ReadConnectionFile(connectionFile)
@@ -103,7 +117,7 @@ func serveKernel(connectionFile string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	k, err := jupyter.NewKernel(conn, eng, jupyter.Options{Logger: log, Version: version()})
+	k, err := jupyter.NewKernel(conn, withAssistance(eng), jupyter.Options{Logger: log, Version: version()})
 	if err != nil {
 		eng.Close()
 		return err

@@ -22,23 +22,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gopar/gopar/internal/cell"
+	"github.com/gopar/gopar/internal/cellsrc"
+	"github.com/gopar/gopar/internal/pkgindex"
 )
 
 // Context is what earlier cells left for the cell being edited.
-type Context struct {
-	// Decls is Go source holding the merged declarations of earlier
-	// cells. It may be a whole file ("package main" then imports and
-	// declarations) or the same without the package clause. Import
-	// declarations in it are visible to the cell.
-	Decls string
-	// Imports lists further imports visible to the cell, each an import
-	// path (`math/rand`) or an import spec (`m "math"`, `"fmt"`).
-	Imports []string
-	// Vars maps carried variables to their Go type as written in a cell,
-	// qualified by package name: "int", "[]main.Point", "map[string]time.Duration".
-	// The qualifier "main." may be left out.
-	Vars map[string]string
-}
+type Context = cell.Scope
 
 // Assistant answers completion and inspection requests. Its methods are
 // safe for concurrent use. It caches package information and `go doc`
@@ -54,6 +45,11 @@ type Assistant struct {
 	Timeout time.Duration
 	// GoCmd is the go command to run; empty means "go".
 	GoCmd string
+	// Packages tells which import path a package name means; nil means
+	// an index of the standard library under GOROOT and the well-known
+	// packages. The kernel shares the engine's, so that completion and
+	// execution agree.
+	Packages *pkgindex.Index
 
 	mu         sync.Mutex // guards the fields below and type-checking
 	exports    map[string]exportInfo
@@ -64,8 +60,7 @@ type Assistant struct {
 	listFunc   func(paths []string) (map[string]exportInfo, error) // replaces go list in tests
 	docFunc    func(args ...string) (string, bool)                 // replaces go doc in tests
 
-	stdOnce sync.Once
-	std     stdIndex
+	pkgOnce sync.Once
 
 	docMu sync.Mutex
 	docs  map[string]docResult
@@ -88,41 +83,26 @@ func (a *Assistant) goCmd() string {
 	return "go"
 }
 
-// cellText is a cell ready for analysis.
+// cellText is a cell ready for analysis: cellsrc's reading of it.
 type cellText struct {
-	code   string // as received
-	src    string // magic and shell lines blanked, same byte offsets
-	sc     scanResult
-	chunks []chunk
+	*cellsrc.Cell
 }
 
 func newCellText(code string) *cellText {
-	src := blankMagics(code)
-	sc := scanCell(src)
-	return &cellText{code: code, src: src, sc: sc, chunks: splitChunks(src, sc)}
+	return &cellText{cellsrc.Read(code)}
 }
 
-// chunkAt returns the index of the chunk containing off.
-func (c *cellText) chunkAt(off int) int {
-	for i, ch := range c.chunks {
-		if off < ch.end {
-			return i
-		}
-	}
-	return len(c.chunks) - 1
-}
-
-// importPaths returns the import paths named by the import chunks.
+// importPaths returns the import paths named by the import parts.
 func (c *cellText) importPaths() map[string]bool {
 	paths := make(map[string]bool)
-	for _, ch := range c.chunks {
-		if ch.kind != token.IMPORT {
+	for _, p := range c.Parts {
+		if p.Kind != token.IMPORT {
 			continue
 		}
-		for _, t := range c.sc.toks {
-			if t.off >= ch.start && t.off < ch.end && t.tok == token.STRING {
-				if p, err := strconv.Unquote(t.lit); err == nil {
-					paths[p] = true
+		for _, t := range c.Toks {
+			if t.Off >= p.Start && t.Off < p.End && t.Tok == token.STRING {
+				if path, err := strconv.Unquote(t.Lit); err == nil {
+					paths[path] = true
 				}
 			}
 		}
@@ -152,10 +132,10 @@ type analysis struct {
 	ctxSrc    string
 	varsFile  *ast.File
 	b         *builder
-	probePos  token.Pos // where the probe sits: scope lookups happen here
-	probe     ast.Expr  // the probed expression, nil when none
-	checkErr  error     // set when type-checking failed midway
-	stdByName func(string) (string, bool)
+	probePos  token.Pos                   // where the probe sits: scope lookups happen here
+	probe     ast.Expr                    // the probed expression, nil when none
+	checkErr  error                       // set when type-checking failed midway
+	pkgByName func(string) (string, bool) // the package a name means
 }
 
 // importSpec turns a Context import into spec source.
@@ -170,68 +150,6 @@ func importSpec(s string) string {
 	return strconv.Quote(s)
 }
 
-// hasPackageClause reports whether src starts with a package clause.
-func hasPackageClause(src string) bool {
-	sc := scanCell(src)
-	return len(sc.toks) > 0 && sc.toks[0].tok == token.PACKAGE
-}
-
-// declKeys returns the names a top-level declaration declares; methods as
-// Type.Method.
-func declKeys(d ast.Decl) []string {
-	switch d := d.(type) {
-	case *ast.FuncDecl:
-		if d.Recv != nil && len(d.Recv.List) > 0 {
-			return []string{ReceiverTypeName(d.Recv.List[0].Type) + "." + d.Name.Name}
-		}
-		return []string{d.Name.Name}
-	case *ast.GenDecl:
-		var keys []string
-		for _, s := range d.Specs {
-			keys = append(keys, specKeys(s)...)
-		}
-		return keys
-	}
-	return nil
-}
-
-func specKeys(s ast.Spec) []string {
-	switch s := s.(type) {
-	case *ast.ValueSpec:
-		var keys []string
-		for _, n := range s.Names {
-			keys = append(keys, n.Name)
-		}
-		return keys
-	case *ast.TypeSpec:
-		return []string{s.Name.Name}
-	}
-	return nil
-}
-
-// ReceiverTypeName returns the name of the type a method's receiver type
-// expression (T, *T, T[K], (*T)) is built on, or "" when it is not one.
-// The engine keys methods by it too, so both agree on what a cell
-// redeclares.
-func ReceiverTypeName(e ast.Expr) string {
-	for {
-		switch t := e.(type) {
-		case *ast.StarExpr:
-			e = t.X
-		case *ast.ParenExpr:
-			e = t.X
-		case *ast.IndexExpr:
-			e = t.X
-		case *ast.IndexListExpr:
-			e = t.X
-		case *ast.Ident:
-			return t.Name
-		default:
-			return ""
-		}
-	}
-}
-
 // dropRedeclared removes from f the declarations whose names are in
 // names: a later cell's declaration replaces an earlier one.
 func dropRedeclared(f *ast.File, names map[string]bool) {
@@ -239,7 +157,7 @@ func dropRedeclared(f *ast.File, names map[string]bool) {
 	for _, d := range f.Decls {
 		switch d := d.(type) {
 		case *ast.FuncDecl:
-			if names[declKeys(d)[0]] {
+			if keys := cellsrc.DeclKeys(d); len(keys) > 0 && names[keys[0]] {
 				continue
 			}
 		case *ast.GenDecl:
@@ -249,7 +167,7 @@ func dropRedeclared(f *ast.File, names map[string]bool) {
 			var specs []ast.Spec
 			for _, s := range d.Specs {
 				keep := true
-				for _, k := range specKeys(s) {
+				for _, k := range cellsrc.SpecKeys(s) {
 					if names[k] {
 						keep = false
 					}
@@ -271,18 +189,11 @@ func dropRedeclared(f *ast.File, names map[string]bool) {
 // analyze builds and type-checks the repaired cell described by p.
 func (a *Assistant) analyze(ctx Context, cell *cellText, p probeSpec) *analysis {
 	an := &analysis{cell: cell, fset: token.NewFileSet()}
-	std := a.stdlib()
-	an.stdByName = func(name string) (string, bool) {
-		paths := std.byName[name]
-		if len(paths) == 0 {
-			return "", false
-		}
-		return paths[0], true
-	}
+	an.pkgByName = a.index().Lookup
 
 	// Earlier cells.
 	an.ctxSrc = ctx.Decls
-	if !hasPackageClause(an.ctxSrc) {
+	if !cellsrc.Read(an.ctxSrc).HasPackageClause() {
 		an.ctxSrc = "package main\n" + an.ctxSrc
 	}
 	an.ctxFile, _ = parser.ParseFile(an.fset, "context.go", an.ctxSrc, parser.ParseComments|parser.AllErrors|parser.SkipObjectResolution)
@@ -300,7 +211,7 @@ func (a *Assistant) analyze(ctx Context, cell *cellText, p probeSpec) *analysis 
 		}
 		seen[spec] = true
 		name, path, ok := specName(spec)
-		if !ok || (cellImports[path] && name == pkgNameFromPath(path)) {
+		if !ok || (cellImports[path] && name == pkgindex.ImportName(path)) {
 			return
 		}
 		header = append(header, spec)
@@ -363,13 +274,13 @@ func (a *Assistant) analyze(ctx Context, cell *cellText, p probeSpec) *analysis 
 	// Merge by name: the cell's declarations replace earlier ones.
 	declared := make(map[string]bool)
 	for _, d := range an.cellFile.Decls {
-		for _, k := range declKeys(d) {
+		for _, k := range cellsrc.DeclKeys(d) {
 			declared[k] = true
 		}
 	}
 	dropRedeclared(an.ctxFile, declared)
 	for _, d := range an.ctxFile.Decls {
-		for _, k := range declKeys(d) {
+		for _, k := range cellsrc.DeclKeys(d) {
 			declared[k] = true
 		}
 	}
@@ -411,22 +322,22 @@ func (a *Assistant) analyze(ctx Context, cell *cellText, p probeSpec) *analysis 
 // part holding p.at is cut at a statement boundary, where the probe goes.
 // It returns the file, its map to the cell and the probe's offset.
 func buildCell(cell *cellText, p probeSpec, header []string) (string, *builder, int) {
-	ci := cell.chunkAt(p.at)
-	cur := cell.chunks[ci]
+	ci := cell.PartAt(p.at)
+	cur := cell.Parts[ci]
 	at := p.at
 	if p.afterStmt {
-		at = stmtEnd(cell.sc.toks, cur, p.at)
+		at = stmtEnd(cell.Toks, cur, p.at)
 	}
-	c := cutAt(cell.sc.toks, cur, at)
+	c := cutAt(cell.Toks, cur, at)
 	b := &builder{}
 	b.lit("package main\n")
 	for _, h := range header {
 		b.lit("import " + h + "\n")
 	}
-	src := cell.src
+	src := cell.Src
 	probeOff := 0
 	writeProbe := func(prefix string) {
-		b.copy(src, cur.start, c.keep)
+		b.copy(src, cur.Start, c.keep)
 		b.lit("\n")
 		probeOff = b.len()
 		if p.exprEnd > p.exprStart {
@@ -435,8 +346,8 @@ func buildCell(cell *cellText, p probeSpec, header []string) (string, *builder, 
 		}
 		b.lit("\n" + c.closers + "\n")
 	}
-	for i, ch := range cell.chunks {
-		if !ch.decl() || ch.kind == token.PACKAGE {
+	for i, ch := range cell.Parts {
+		if !ch.Decl() || ch.Kind == token.PACKAGE {
 			continue
 		}
 		if i == ci {
@@ -447,19 +358,19 @@ func buildCell(cell *cellText, p probeSpec, header []string) (string, *builder, 
 			writeProbe(prefix)
 			continue
 		}
-		b.copy(src, ch.start, ch.end)
+		b.copy(src, ch.Start, ch.End)
 		b.lit("\n")
 	}
 	b.lit("func _() {\n")
-	for i, ch := range cell.chunks {
-		if ch.decl() || i > ci {
+	for i, ch := range cell.Parts {
+		if ch.Decl() || i > ci {
 			continue
 		}
 		if i == ci {
 			writeProbe("_ = ")
 			continue
 		}
-		b.copy(src, ch.start, ch.end)
+		b.copy(src, ch.Start, ch.End)
 		b.lit("\n")
 	}
 	b.lit("\n}\n")
@@ -474,7 +385,7 @@ func declaredNames(files ...*ast.File) map[string]bool {
 			continue
 		}
 		for _, d := range f.Decls {
-			for _, k := range declKeys(d) {
+			for _, k := range cellsrc.DeclKeys(d) {
 				names[k] = true
 			}
 		}
@@ -497,7 +408,7 @@ func (an *analysis) missingStdImports(header []string, declared map[string]bool)
 	}
 	for _, is := range an.cellFile.Imports {
 		path, _ := strconv.Unquote(is.Path.Value)
-		name := pkgNameFromPath(path)
+		name := pkgindex.ImportName(path)
 		if is.Name != nil {
 			name = is.Name.Name
 		}
@@ -510,7 +421,7 @@ func (an *analysis) missingStdImports(header []string, declared map[string]bool)
 			return true
 		}
 		if id, ok := sel.X.(*ast.Ident); ok && !have[id.Name] && !declared[id.Name] {
-			if path, ok := an.stdByName(id.Name); ok {
+			if path, ok := an.pkgByName(id.Name); ok {
 				have[id.Name] = true
 				missing = append(missing, strconv.Quote(path))
 			}
@@ -531,7 +442,7 @@ func specName(spec string) (name, path string, ok bool) {
 	if err != nil {
 		return "", "", false
 	}
-	name = pkgNameFromPath(path)
+	name = pkgindex.ImportName(path)
 	if is.Name != nil {
 		name = is.Name.Name
 	}
@@ -596,7 +507,7 @@ func (a *Assistant) varsFile(an *analysis, vars map[string]string, declared map[
 			ast.Inspect(e, func(x ast.Node) bool {
 				if sel, ok := x.(*ast.SelectorExpr); ok {
 					if id, ok := sel.X.(*ast.Ident); ok && !imported[id.Name] {
-						if path, ok := an.stdByName(id.Name); ok {
+						if path, ok := an.pkgByName(id.Name); ok {
 							imported[id.Name] = true
 							fmt.Fprintf(&sb, "import %q\n", path)
 						}
@@ -665,5 +576,27 @@ func (an *analysis) cellOffset(pos token.Pos) (int, bool) {
 	if an.cellTF == nil || !pos.IsValid() || pos < token.Pos(an.cellTF.Base()) || int(pos) > an.cellTF.Base()+an.cellTF.Size() {
 		return 0, false
 	}
-	return an.b.toOrig(an.cellTF.Offset(pos), len(an.cell.src))
+	return an.b.toOrig(an.cellTF.Offset(pos), len(an.cell.Src))
 }
+
+// For binds the assistant to the scope of a running notebook: the result
+// answers the kernel's code-assistance requests, each against what the
+// cells have declared by then.
+func (a *Assistant) For(scope func() Context) cell.Assistant {
+	return bound{a: a, scope: scope}
+}
+
+type bound struct {
+	a     *Assistant
+	scope func() Context
+}
+
+func (b bound) Complete(code string, cursor int) cell.Completion {
+	return b.a.Complete(b.scope(), code, cursor)
+}
+
+func (b bound) Inspect(code string, cursor, detail int) cell.Inspection {
+	return b.a.Inspect(b.scope(), code, cursor, detail)
+}
+
+func (b bound) IsComplete(code string) cell.Completeness { return IsComplete(code) }

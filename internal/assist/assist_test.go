@@ -209,56 +209,6 @@ func TestByteOffset(t *testing.T) {
 	}
 }
 
-func TestSplitChunks(t *testing.T) {
-	code := "import \"fmt\"\nx := 1\n// Doc of f.\nfunc f() {}\nfunc() { x++ }()\nfunc (T) M() {}\nvar y = 2\n%time\nfmt.Println(x)"
-	src := blankMagics(code)
-	chunks := splitChunks(src, scanCell(src))
-	var got []string
-	for _, ch := range chunks {
-		kind := "stmt"
-		if ch.decl() {
-			kind = ch.kind.String()
-		}
-		got = append(got, kind+":"+strings.TrimSpace(src[ch.start:ch.end]))
-	}
-	want := []string{
-		"import:import \"fmt\"",
-		"stmt:x := 1",
-		"func:// Doc of f.\nfunc f() {}",
-		"stmt:func() { x++ }()",
-		"func:func (T) M() {}",
-		"var:var y = 2",
-		"stmt:fmt.Println(x)",
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("chunks:\n%q\nwant\n%q", got, want)
-	}
-	if chunks[0].start != 0 || chunks[len(chunks)-1].end != len(src) {
-		t.Errorf("chunks do not cover the cell: %+v", chunks)
-	}
-	for i := 1; i < len(chunks); i++ {
-		if chunks[i].start != chunks[i-1].end {
-			t.Errorf("gap between chunks %d and %d: %+v", i-1, i, chunks)
-		}
-	}
-}
-
-func TestBlankMagics(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"%time\nx := 1", "     \nx := 1"},
-		{"  !ls -l\nx", "        \nx"},
-		{"s := `\n%not magic\n`", "s := `\n%not magic\n`"},
-		{"x := 5 % 2", "x := 5 % 2"},
-		{"/* c\n!x */ y", "/* c\n!x */ y"},
-		{"%% é", "     "},
-	}
-	for _, tc := range tests {
-		if got := blankMagics(tc.in); got != tc.want {
-			t.Errorf("blankMagics(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
 func TestCompleteDeclarationShadowsImport(t *testing.T) {
 	a := sharedAssistant(t)
 	ctx := Context{Imports: []string{"sort"}}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gopar/gopar/internal/cell"
+	"github.com/gopar/gopar/internal/cellsrc"
 )
 
 // Complete answers a complete_request for code with the cursor at the
@@ -28,7 +29,7 @@ func (a *Assistant) Complete(ctx Context, code string, cursor int) cell.Completi
 	off := byteOffset(code, cursor)
 	cursor = runeOffset(code, off)
 	empty := cell.Completion{Matches: []string{}, CursorStart: cursor, CursorEnd: cursor, Metadata: map[string]any{}}
-	if st := stateAt(code, off); st != lexCode {
+	if st := cellsrc.StateAt(code, off); st != cellsrc.Code {
 		return empty
 	}
 	start := identBefore(code, off)
@@ -42,7 +43,7 @@ func (a *Assistant) Complete(ctx Context, code string, cursor int) cell.Completi
 	ct := newCellText(code)
 	var cands []candidate
 	if start > 0 && code[start-1] == '.' {
-		es := operandStart(ct.sc.toks, start-1)
+		es := operandStart(ct.Toks, start-1)
 		if es < 0 {
 			return res
 		}
@@ -114,10 +115,10 @@ func objectKind(obj types.Object) string {
 // operandStart returns the start of the operand ending just before the
 // '.' at dot: an identifier chain with calls and indexes such as
 // a.b(c)[d]. It returns -1 when there is none (a number, a literal).
-func operandStart(toks []tok, dot int) int {
+func operandStart(toks []cellsrc.Token, dot int) int {
 	i := -1
 	for k := len(toks) - 1; k >= 0; k-- {
-		if toks[k].off == dot && toks[k].tok == token.PERIOD {
+		if toks[k].Off == dot && toks[k].Tok == token.PERIOD {
 			i = k - 1
 			break
 		}
@@ -128,28 +129,28 @@ func operandStart(toks []tok, dot int) int {
 	start := -1
 	for i >= 0 {
 		t := toks[i]
-		switch t.tok {
+		switch t.Tok {
 		case token.IDENT:
-			start = t.off
-			if i >= 1 && toks[i-1].tok == token.PERIOD {
+			start = t.Off
+			if i >= 1 && toks[i-1].Tok == token.PERIOD {
 				i -= 2
 				continue
 			}
 			return start
 		case token.RPAREN, token.RBRACK:
-			j := matchBackward(toks, i)
+			j := cellsrc.MatchBackward(toks, i)
 			if j < 0 {
 				return -1
 			}
-			start = toks[j].off
+			start = toks[j].Off
 			if j >= 1 {
-				switch toks[j-1].tok {
+				switch toks[j-1].Tok {
 				case token.IDENT, token.RPAREN, token.RBRACK:
 					i = j - 1
 					continue
 				}
 			}
-			if t.tok == token.RBRACK {
+			if t.Tok == token.RBRACK {
 				return -1 // a slice type or literal, not an operand
 			}
 			return start
@@ -167,7 +168,7 @@ func (a *Assistant) scopeCandidates(an *analysis) []candidate {
 	for _, kw := range goKeywords() {
 		cands = append(cands, candidate{kw, "keyword"})
 	}
-	for _, n := range a.stdlib().names {
+	for _, n := range a.index().Names() {
 		cands = append(cands, candidate{n, "module"})
 	}
 	for s := an.scopeAt(); s != nil; s = s.Parent() {
@@ -181,7 +182,7 @@ func (a *Assistant) scopeCandidates(an *analysis) []candidate {
 		// The type checker failed: add what the syntax says.
 		for _, f := range []*ast.File{an.ctxFile, an.varsFile, an.cellFile} {
 			for _, d := range f.Decls {
-				for _, k := range declKeys(d) {
+				for _, k := range cellsrc.DeclKeys(d) {
 					if !strings.Contains(k, ".") {
 						cands = append(cands, candidate{k, "text"})
 					}
@@ -212,7 +213,7 @@ func (a *Assistant) selectorCandidates(an *analysis) []candidate {
 			return methodCandidates(obj.Type(), an.pkg, false)
 		case nil:
 			// Not declared: a standard package the cell has not imported.
-			if path, ok := an.stdByName(id.Name); ok {
+			if path, ok := an.pkgByName(id.Name); ok {
 				a.ensureExports([]string{path})
 				a.mu.Lock()
 				pkg, err := a.importPackage(path)

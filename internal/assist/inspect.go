@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gopar/gopar/internal/cell"
+	"github.com/gopar/gopar/internal/cellsrc"
 )
 
 // Inspect answers an inspect_request: it describes the identifier under
@@ -24,14 +25,14 @@ import (
 func (a *Assistant) Inspect(ctx Context, code string, cursor, detail int) cell.Inspection {
 	notFound := cell.Inspection{Found: false, Data: cell.MIMEBundle{}}
 	off := byteOffset(code, cursor)
-	if stateAt(code, off) != lexCode {
+	if cellsrc.StateAt(code, off) != cellsrc.Code {
 		return notFound
 	}
 	s, e := identBefore(code, off), identAfter(code, off)
 	ct := newCellText(code)
 	if s == e {
 		// Inside the parentheses of a call: the function called.
-		e = calleeEnd(ct.sc.toks, off)
+		e = calleeEnd(ct.Toks, off)
 		s = identBefore(code, e)
 	}
 	name := code[s:e]
@@ -41,7 +42,7 @@ func (a *Assistant) Inspect(ctx Context, code string, cursor, detail int) cell.I
 	exprStart := s
 	selector := s > 0 && code[s-1] == '.'
 	if selector {
-		exprStart = operandStart(ct.sc.toks, s-1)
+		exprStart = operandStart(ct.Toks, s-1)
 		if exprStart < 0 {
 			return notFound
 		}
@@ -65,7 +66,7 @@ func (a *Assistant) Inspect(ctx Context, code string, cursor, detail int) cell.I
 		if obj == nil {
 			// A standard package the cell has not imported yet.
 			if id, ok := p.X.(*ast.Ident); ok && an.lookup(id.Name) == nil {
-				if path, ok := an.stdByName(id.Name); ok {
+				if path, ok := an.pkgByName(id.Name); ok {
 					return a.docInspection(detail, path, name)
 				}
 			}
@@ -73,7 +74,7 @@ func (a *Assistant) Inspect(ctx Context, code string, cursor, detail int) cell.I
 	}
 	if obj == nil {
 		if !selector {
-			if path, ok := an.stdByName(name); ok {
+			if path, ok := an.pkgByName(name); ok {
 				return a.docInspection(detail, path)
 			}
 		}
@@ -90,25 +91,25 @@ func (a *Assistant) Inspect(ctx Context, code string, cursor, detail int) cell.I
 // at off: the call just closed before off, as in "f(x)", or else the
 // innermost call whose parenthesis is still open, as in "f(x, ". It
 // returns off when there is none.
-func calleeEnd(toks []tok, off int) int {
+func calleeEnd(toks []cellsrc.Token, off int) int {
 	last := -1
 	for i, t := range toks {
-		if t.end <= off && !(t.tok == token.SEMICOLON && t.lit == "\n") {
+		if t.End <= off && !(t.Tok == token.SEMICOLON && t.Lit == "\n") {
 			last = i
 		}
 	}
-	if last >= 0 && toks[last].tok == token.RPAREN && toks[last].end == off {
-		if j := matchBackward(toks, last); j > 0 && toks[j-1].tok == token.IDENT {
-			return toks[j-1].end
+	if last >= 0 && toks[last].Tok == token.RPAREN && toks[last].End == off {
+		if j := cellsrc.MatchBackward(toks, last); j > 0 && toks[j-1].Tok == token.IDENT {
+			return toks[j-1].End
 		}
 	}
 	depth := 0
 	for i := len(toks) - 1; i >= 0; i-- {
 		t := toks[i]
-		if t.end > off {
+		if t.End > off {
 			continue
 		}
-		switch t.tok {
+		switch t.Tok {
 		case token.RPAREN, token.RBRACK, token.RBRACE:
 			depth++
 		case token.LBRACK, token.LBRACE:
@@ -121,8 +122,8 @@ func calleeEnd(toks []tok, off int) int {
 				depth--
 				continue
 			}
-			if i > 0 && toks[i-1].tok == token.IDENT {
-				return toks[i-1].end
+			if i > 0 && toks[i-1].Tok == token.IDENT {
+				return toks[i-1].End
 			}
 			return off
 		}
@@ -168,7 +169,7 @@ func (a *Assistant) describe(an *analysis, obj types.Object, sel *types.Selectio
 	}
 	text := types.ObjectString(obj, qual)
 	if off, ok := an.cellOffset(obj.Pos()); ok {
-		code := an.cell.code
+		code := an.cell.Code
 		ls := strings.LastIndexByte(code[:off], '\n') + 1
 		le := strings.IndexByte(code[off:], '\n')
 		if le < 0 {
@@ -278,7 +279,7 @@ func (an *analysis) enclosingDeclKey(obj types.Object) string {
 			switch d := d.(type) {
 			case *ast.FuncDecl:
 				if d.Name.Pos() == pos {
-					return declKeys(d)[0]
+					return cellsrc.DeclKeys(d)[0]
 				}
 			case *ast.GenDecl:
 				for _, s := range d.Specs {
@@ -313,9 +314,9 @@ func (an *analysis) declSources() []srcFile {
 	var files []srcFile
 	b := &builder{}
 	b.lit("package main\n")
-	for _, ch := range an.cell.chunks {
-		if ch.decl() && ch.kind != token.PACKAGE && ch.kind != token.IMPORT {
-			b.copy(an.cell.src, ch.start, ch.end)
+	for _, ch := range an.cell.Parts {
+		if ch.Decl() && ch.Kind != token.PACKAGE && ch.Kind != token.IMPORT {
+			b.copy(an.cell.Src, ch.Start, ch.End)
 			b.lit("\n")
 		}
 	}
@@ -342,7 +343,7 @@ func (an *analysis) declSource(key string) (string, bool) {
 		for _, d := range sf.f.Decls {
 			switch d := d.(type) {
 			case *ast.FuncDecl:
-				if declKeys(d)[0] != key {
+				if cellsrc.DeclKeys(d)[0] != key {
 					continue
 				}
 				from := d.Pos()
@@ -353,7 +354,7 @@ func (an *analysis) declSource(key string) (string, bool) {
 			case *ast.GenDecl:
 				for _, s := range d.Specs {
 					match := false
-					for _, k := range specKeys(s) {
+					for _, k := range cellsrc.SpecKeys(s) {
 						match = match || k == key
 					}
 					if !match {
@@ -394,7 +395,7 @@ func (an *analysis) declByName(name string) (string, bool) {
 	for _, sf := range an.declSources() {
 		for _, d := range sf.f.Decls {
 			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil && fd.Name.Name == name {
-				return an.declSource(declKeys(fd)[0])
+				return an.declSource(cellsrc.DeclKeys(fd)[0])
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gopar/gopar/internal/cell"
+	"github.com/gopar/gopar/internal/cellsrc"
 )
 
 // Completeness statuses of an is_complete_reply.
@@ -30,55 +31,55 @@ const (
 // invalid: the '{' cannot come on the next line.
 func IsComplete(code string) cell.Completeness {
 	invalid := cell.Completeness{Status: StatusInvalid}
-	src := blankMagics(code)
+	c := cellsrc.Read(code)
+	src := c.Src
 	if strings.TrimSpace(src) == "" {
 		return cell.Completeness{Status: StatusComplete}
 	}
-	sc := scanCell(src)
 
 	// Brackets.
 	var stack []token.Token
-	for _, t := range sc.toks {
-		if sc.errOff >= 0 && t.off >= sc.errOff {
+	for _, t := range c.Toks {
+		if c.ErrOff >= 0 && t.Off >= c.ErrOff {
 			break
 		}
-		switch t.tok {
+		switch t.Tok {
 		case token.LPAREN, token.LBRACK, token.LBRACE:
-			stack = append(stack, t.tok)
+			stack = append(stack, t.Tok)
 		case token.RPAREN, token.RBRACK, token.RBRACE:
-			if len(stack) == 0 || stack[len(stack)-1] != opener(t.tok) {
+			if len(stack) == 0 || stack[len(stack)-1] != opener(t.Tok) {
 				return invalid
 			}
 			stack = stack[:len(stack)-1]
 		}
 	}
 	indent := strings.Repeat("    ", len(stack))
-	if sc.errOff >= 0 {
-		if strings.Contains(sc.errMsg, "raw string literal not terminated") ||
-			strings.Contains(sc.errMsg, "comment not terminated") {
+	if c.ErrOff >= 0 {
+		if strings.Contains(c.ErrMsg, "raw string literal not terminated") ||
+			strings.Contains(c.ErrMsg, "comment not terminated") {
 			return cell.Completeness{Status: StatusIncomplete, Indent: indent}
 		}
 		return invalid
 	}
 
 	// The last token, leaving out the semicolon Go puts at the end.
-	toks := sc.toks
-	if n := len(toks); n > 0 && toks[n-1].tok == token.SEMICOLON && toks[n-1].lit == "\n" {
+	toks := c.Toks
+	if n := len(toks); n > 0 && toks[n-1].Tok == token.SEMICOLON && toks[n-1].Lit == "\n" {
 		toks = toks[:n-1]
 	}
 	if len(toks) == 0 {
 		return cell.Completeness{Status: StatusComplete}
 	}
 	last := toks[len(toks)-1]
-	open := len(stack) > 0 || !endsStatement(last.tok)
+	open := len(stack) > 0 || !endsStatement(last.Tok)
 
-	errOff, ok := firstSyntaxError(src, sc)
+	errOff, ok := firstSyntaxError(c)
 	switch {
 	case ok && !open:
 		return cell.Completeness{Status: StatusComplete}
 	case !open:
 		return invalid
-	case !ok && errOff < last.end:
+	case !ok && errOff < last.End:
 		return invalid // wrong before the end: more lines cannot help
 	}
 	return cell.Completeness{Status: StatusIncomplete, Indent: indent}
@@ -110,18 +111,19 @@ func endsStatement(t token.Token) bool {
 // function of its own so the order of parts is kept, and returns the
 // smallest cell offset of a syntax error (len(src) for errors in the
 // wrapping), with ok true when there is none.
-func firstSyntaxError(src string, sc scanResult) (int, bool) {
+func firstSyntaxError(c *cellsrc.Cell) (int, bool) {
+	src := c.Src
 	b := &builder{}
 	b.lit("package main\n")
-	for _, ch := range splitChunks(src, sc) {
+	for _, ch := range c.Parts {
 		switch {
-		case ch.kind == token.PACKAGE:
-		case ch.decl():
-			b.copy(src, ch.start, ch.end)
+		case ch.Kind == token.PACKAGE:
+		case ch.Decl():
+			b.copy(src, ch.Start, ch.End)
 			b.lit("\n")
 		default:
 			b.lit("func _() {\n")
-			b.copy(src, ch.start, ch.end)
+			b.copy(src, ch.Start, ch.End)
 			b.lit("\n}\n")
 		}
 	}

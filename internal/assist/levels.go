@@ -1,6 +1,10 @@
 package assist
 
-import "go/token"
+import (
+	"go/token"
+
+	"github.com/gopar/gopar/internal/cellsrc"
+)
 
 // The code under the cursor is usually unfinished. To analyse it, a part of
 // the cell is cut at a statement boundary and the brackets still open there
@@ -26,12 +30,12 @@ type level struct {
 }
 
 type levels struct {
-	toks  []tok
+	toks  []cellsrc.Token
 	root  level
 	stack []level
 }
 
-func newLevels(toks []tok, start int) *levels {
+func newLevels(toks []cellsrc.Token, start int) *levels {
 	return &levels{toks: toks, root: level{kind: levelBlock, stmtStart: start}}
 }
 
@@ -46,14 +50,14 @@ func (l *levels) top() *level {
 func (l *levels) step(i int) {
 	t := l.toks[i]
 	top := l.top()
-	switch t.tok {
+	switch t.Tok {
 	case token.LPAREN:
 		l.stack = append(l.stack, level{kind: levelParen})
 	case token.LBRACK:
 		l.stack = append(l.stack, level{kind: levelBracket})
 	case token.LBRACE:
 		kind := l.braceKind(i)
-		l.stack = append(l.stack, level{kind: kind, stmtStart: t.end})
+		l.stack = append(l.stack, level{kind: kind, stmtStart: t.End})
 	case token.RPAREN, token.RBRACK, token.RBRACE:
 		if len(l.stack) > 0 {
 			l.stack = l.stack[:len(l.stack)-1]
@@ -61,20 +65,20 @@ func (l *levels) step(i int) {
 	case token.SEMICOLON:
 		if top.kind == levelBlock {
 			top.pending, top.typeBody = token.ILLEGAL, false
-			top.stmtStart = t.end
+			top.stmtStart = t.End
 		}
 	case token.COLON:
 		if top.kind == levelBlock && top.pending == token.ILLEGAL {
-			top.stmtStart = t.end // after case x:, default: or a label
+			top.stmtStart = t.End // after case x:, default: or a label
 		}
 	case token.IF, token.FOR, token.SWITCH, token.SELECT:
 		if top.kind == levelBlock {
-			top.pending = t.tok
+			top.pending = t.Tok
 		}
 	case token.FUNC:
 		// func after ']' or 'chan' is a function type inside a slice, map
 		// or channel type: no body follows.
-		if i > 0 && (l.toks[i-1].tok == token.RBRACK || l.toks[i-1].tok == token.CHAN) {
+		if i > 0 && (l.toks[i-1].Tok == token.RBRACK || l.toks[i-1].Tok == token.CHAN) {
 			break
 		}
 		if top.pending == token.ILLEGAL {
@@ -106,11 +110,11 @@ func (l *levels) braceKind(i int) levelKind {
 		if i == 0 {
 			return levelBlock
 		}
-		switch l.toks[i-1].tok {
+		switch l.toks[i-1].Tok {
 		case token.SEMICOLON, token.LBRACE, token.COLON, token.ELSE:
 			return levelBlock
 		}
-		if l.toks[i-1].off < top.stmtStart {
+		if l.toks[i-1].Off < top.stmtStart {
 			return levelBlock
 		}
 	}
@@ -124,21 +128,21 @@ func (l *levels) braceKind(i int) levelKind {
 func (l *levels) literalInHeader(i int) bool {
 	toks := l.toks
 	j := i - 1
-	if j < 0 || toks[j].tok != token.IDENT {
+	if j < 0 || toks[j].Tok != token.IDENT {
 		return false
 	}
 	j--
-	if j >= 1 && toks[j].tok == token.PERIOD && toks[j-1].tok == token.IDENT {
+	if j >= 1 && toks[j].Tok == token.PERIOD && toks[j-1].Tok == token.IDENT {
 		j -= 2
 	}
-	if j < 0 || toks[j].tok != token.RBRACK {
+	if j < 0 || toks[j].Tok != token.RBRACK {
 		return false
 	}
-	k := matchBackward(toks, j)
+	k := cellsrc.MatchBackward(toks, j)
 	if k <= 0 {
 		return k == 0
 	}
-	switch toks[k-1].tok {
+	switch toks[k-1].Tok {
 	case token.MAP:
 		return true
 	case token.IDENT, token.RPAREN, token.RBRACK, token.RBRACE, token.STRING,
@@ -159,25 +163,25 @@ func (l *levels) innermost() int {
 	return -1
 }
 
-// cut describes a part of a chunk cut at a statement boundary: keep the
-// text [chunk start, keep), put the probe there, then write closers.
+// cut describes a part of a cellsrc.Part cut at a statement boundary: keep the
+// text [cellsrc.Part start, keep), put the probe there, then write closers.
 type cut struct {
 	keep    int
 	closers string
-	root    bool // the probe sits at the top level of the chunk
+	root    bool // the probe sits at the top level of the cellsrc.Part
 }
 
 // cutAt scans the tokens of ch that start before off and returns the cut
 // at the start of the statement containing off.
-func cutAt(toks []tok, ch chunk, off int) cut {
-	l := newLevels(toks, ch.start)
+func cutAt(toks []cellsrc.Token, ch cellsrc.Part, off int) cut {
+	l := newLevels(toks, ch.Start)
 	for i, t := range toks {
-		if t.off < ch.start {
+		if t.Off < ch.Start {
 			continue
 		}
 		// The semicolon Go adds at the end of the source has no width
 		// and sits at the end of the last chunk.
-		if t.end > off || (t.off >= ch.end && t.end > t.off) {
+		if t.End > off || (t.Off >= ch.End && t.End > t.Off) {
 			break
 		}
 		l.step(i)
@@ -205,34 +209,34 @@ func cutAt(toks []tok, ch chunk, off int) cut {
 // stmtEnd returns the end of the statement containing off: the offset
 // after its terminating semicolon, the offset of the '}' closing its block,
 // or the end of the chunk.
-func stmtEnd(toks []tok, ch chunk, off int) int {
-	l := newLevels(toks, ch.start)
+func stmtEnd(toks []cellsrc.Token, ch cellsrc.Part, off int) int {
+	l := newLevels(toks, ch.Start)
 	target := -2
 	for i, t := range toks {
-		if t.off < ch.start {
+		if t.Off < ch.Start {
 			continue
 		}
-		if t.off >= ch.end {
+		if t.Off >= ch.End {
 			break
 		}
-		if target == -2 && t.off >= off {
+		if target == -2 && t.Off >= off {
 			target = l.innermost()
 		}
 		if target != -2 {
-			if t.tok == token.RBRACE && len(l.stack) == target+1 && target >= 0 {
-				return t.off
+			if t.Tok == token.RBRACE && len(l.stack) == target+1 && target >= 0 {
+				return t.Off
 			}
 			l.step(i)
-			if len(l.stack) == target+1 && (t.tok == token.SEMICOLON ||
-				(t.tok == token.COLON && l.top().pending == token.ILLEGAL && l.top().kind == levelBlock)) {
-				return t.end
+			if len(l.stack) == target+1 && (t.Tok == token.SEMICOLON ||
+				(t.Tok == token.COLON && l.top().pending == token.ILLEGAL && l.top().kind == levelBlock)) {
+				return t.End
 			}
 			if len(l.stack) < target+1 {
-				return t.off
+				return t.Off
 			}
 			continue
 		}
 		l.step(i)
 	}
-	return ch.end
+	return ch.End
 }

@@ -4,20 +4,18 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"go/build"
 	"go/importer"
 	"go/token"
 	"go/types"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
-	"path"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/gopar/gopar/internal/pkgindex"
 )
 
 // retryFailedAfter is how long a package that could not be loaded is left
@@ -159,101 +157,15 @@ type lockedImporter struct{ a *Assistant }
 
 func (i lockedImporter) Import(p string) (*types.Package, error) { return i.a.importPackage(p) }
 
-// stdIndex knows the standard library's package paths by package name.
-type stdIndex struct {
-	names  []string            // sorted distinct package names
-	byName map[string][]string // name -> import paths, preferred first
-}
-
-// preferredStd chooses between standard packages sharing a name, the way
-// a cell most often means it.
-var preferredStd = map[string]string{
-	"rand":     "math/rand",
-	"template": "text/template",
-	"scanner":  "text/scanner",
-	"pprof":    "runtime/pprof",
-}
-
-// loadStdIndex walks GOROOT/src for importable standard packages.
-func loadStdIndex(goroot string) stdIndex {
-	idx := stdIndex{byName: make(map[string][]string)}
-	if goroot == "" {
-		return idx
-	}
-	src := filepath.Join(goroot, "src")
-	_ = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return nil
+// index returns the package index shared with the engine, or one of
+// the assistant's own.
+func (a *Assistant) index() *pkgindex.Index {
+	a.pkgOnce.Do(func() {
+		if a.Packages == nil {
+			a.Packages = &pkgindex.Index{GOROOT: a.GOROOT}
 		}
-		if !d.IsDir() {
-			return nil
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil || rel == "." {
-			return nil
-		}
-		rel = filepath.ToSlash(rel)
-		base := path.Base(rel)
-		if base == "testdata" || base == "internal" || base == "vendor" || rel == "cmd" || rel == "builtin" ||
-			strings.HasPrefix(base, ".") || strings.HasPrefix(base, "_") {
-			return filepath.SkipDir
-		}
-		// Only packages with files for this platform and toolchain
-		// (encoding/json/v2 needs an experiment, syscall/js a wasm target).
-		bp, err := build.Default.ImportDir(p, 0)
-		if err != nil || bp.Name == "main" || bp.Name == "documentation" {
-			return nil
-		}
-		name := bp.Name
-		idx.byName[name] = append(idx.byName[name], rel)
-		return nil
 	})
-	for name, paths := range idx.byName {
-		pref := preferredStd[name]
-		sort.Slice(paths, func(i, j int) bool {
-			if (paths[i] == pref) != (paths[j] == pref) {
-				return paths[i] == pref
-			}
-			if (paths[i] == name) != (paths[j] == name) {
-				return paths[i] == name
-			}
-			if len(paths[i]) != len(paths[j]) {
-				return len(paths[i]) < len(paths[j])
-			}
-			return paths[i] < paths[j]
-		})
-		idx.names = append(idx.names, name)
-	}
-	sort.Strings(idx.names)
-	return idx
-}
-
-// pkgNameFromPath guesses a package name from its import path: the last
-// element, skipping a major version suffix such as v2.
-func pkgNameFromPath(p string) string {
-	p = strings.Trim(p, "/")
-	base := path.Base(p)
-	if len(base) > 1 && base[0] == 'v' && strings.Trim(base[1:], "0123456789") == "" {
-		if dir := path.Dir(p); dir != "." {
-			base = path.Base(dir)
-		}
-	}
-	if i := strings.IndexByte(base, '.'); i > 0 {
-		base = base[:i]
-	}
-	return strings.ReplaceAll(base, "-", "_")
-}
-
-// stdlib returns the standard library index, built on first use.
-func (a *Assistant) stdlib() stdIndex {
-	a.stdOnce.Do(func() {
-		goroot := a.GOROOT
-		if goroot == "" {
-			goroot = build.Default.GOROOT
-		}
-		a.std = loadStdIndex(goroot)
-	})
-	return a.std
+	return a.Packages
 }
 
 // goDoc runs `go doc args...` in the assistant's directory, caching the

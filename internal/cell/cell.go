@@ -101,17 +101,45 @@ type Completeness struct {
 	Indent string
 }
 
-// Engine runs cells. The protocol layer serialises Execute calls (one at a
-// time, in order) but may call Complete, Inspect and IsComplete while a
-// cell runs.
-type Engine interface {
+// Scope is what earlier cells left for the cell being edited, as code
+// assistance needs it.
+type Scope struct {
+	// Decls is Go source holding the merged declarations of earlier
+	// cells. It may be a whole file ("package main" then imports and
+	// declarations) or the same without the package clause. Import
+	// declarations in it are visible to the cell.
+	Decls string
+	// Imports lists further imports visible to the cell, each an import
+	// path (`math/rand`) or an import spec (`m "math"`, `"fmt"`).
+	Imports []string
+	// Vars maps carried variables to their Go type as written in a cell,
+	// qualified by package name: "int", "[]main.Point", "map[string]time.Duration".
+	// The qualifier "main." may be left out.
+	Vars map[string]string
+}
+
+// Runner runs cells.
+type Runner interface {
 	// Execute runs one cell. Cancelling ctx is the interrupt: the running
 	// child is stopped and Execute returns promptly with an Error named
 	// "Interrupted".
 	Execute(ctx context.Context, req Request, sink Sink) Result
+	// Close stops any running cell and removes the engine's work files.
+	Close() error
+}
+
+// Assistant answers code-assistance requests. It reads source only and
+// never runs user code.
+type Assistant interface {
 	Complete(code string, cursor int) Completion
 	Inspect(code string, cursor, detailLevel int) Inspection
 	IsComplete(code string) Completeness
-	// Close stops any running cell and removes the engine's work files.
-	Close() error
+}
+
+// Engine is what the protocol layer drives. It serialises Execute calls
+// (one at a time, in order) but may call the Assistant's methods while a
+// cell runs.
+type Engine interface {
+	Runner
+	Assistant
 }

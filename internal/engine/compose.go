@@ -6,11 +6,11 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/gopar/gopar/internal/pkgindex"
 	"golang.org/x/tools/imports"
 )
 
@@ -181,7 +181,7 @@ func writeImports(b *strings.Builder, specs []importSpec, withRT bool) {
 // a package name is unresolved is golang.org/x/tools/imports asked to
 // find it, which is the slow path. The result is the import list to
 // compose with.
-func fixImports(filename, src string, specs []importSpec, index *pkgIndex) []importSpec {
+func fixImports(filename, src string, specs []importSpec, index *pkgindex.Index) []importSpec {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, filename, src, 0)
 	if err != nil {
@@ -204,7 +204,7 @@ func fixImports(filename, src string, specs []importSpec, index *pkgIndex) []imp
 	var kept []importSpec
 	provided := map[string]bool{}
 	for _, im := range specs {
-		name := importName(im)
+		name := im.nameInFile()
 		if im.name == "_" || im.name == "." || used[name] {
 			kept = append(kept, im)
 			provided[name] = true
@@ -215,7 +215,7 @@ func fixImports(filename, src string, specs []importSpec, index *pkgIndex) []imp
 		if provided[n] || n == rtName || isPredeclared(n) {
 			continue
 		}
-		if p, ok := index.lookup(n); ok {
+		if p, ok := index.Lookup(n); ok {
 			kept = append(kept, importSpec{path: p})
 			provided[n] = true
 			continue
@@ -252,24 +252,4 @@ func fixImports(filename, src string, specs []importSpec, index *pkgIndex) []imp
 // identifiers, which are never packages.
 func isPredeclared(n string) bool {
 	return types.Universe.Lookup(n) != nil
-}
-
-// importName is the name a file uses for an import. For paths whose last
-// element is not the package name (gopkg.in/yaml.v3, math/rand/v2) the
-// usual conventions are applied.
-func importName(im importSpec) string {
-	if im.name != "" {
-		return im.name
-	}
-	base := path.Base(im.path)
-	if len(base) > 1 && base[0] == 'v' {
-		if _, err := strconv.Atoi(base[1:]); err == nil {
-			base = path.Base(path.Dir(im.path))
-		}
-	}
-	if i := strings.IndexByte(base, '.'); i > 0 {
-		base = base[:i]
-	}
-	base = strings.TrimPrefix(base, "go-")
-	return strings.ReplaceAll(base, "-", "_")
 }

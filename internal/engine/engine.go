@@ -5,8 +5,8 @@
 // and runs it as a child process in its own process group. The kernel
 // process never runs user code, so a crash in a cell costs that cell only.
 //
-// Engine implements cell.Engine; it knows nothing of Jupyter's wire
-// protocol.
+// Engine implements cell.Runner; it knows nothing of Jupyter's wire
+// protocol. Scope tells code assistance what the cells declared.
 package engine
 
 import (
@@ -24,8 +24,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gopar/gopar/internal/assist"
 	"github.com/gopar/gopar/internal/cell"
+	"github.com/gopar/gopar/internal/pkgindex"
 	"github.com/gopar/gopar/kernel/cellrt"
 )
 
@@ -50,8 +50,7 @@ type Engine struct {
 	ownWork bool
 	ids     displayIDs
 	state   *stateStore // guarded by mu
-	pkgs    *pkgIndex
-	assist  *assist.Assistant
+	pkgs    *pkgindex.Index
 	// noValue remembers last expressions found to have no value, keyed by
 	// noValueKey, so that running such a cell again does not pay for a
 	// failed build first. Guarded by mu.
@@ -94,14 +93,15 @@ func New(opts Options) (*Engine, error) {
 		return nil, err
 	}
 	cwd, _ := os.Getwd()
+	pkgs := &pkgindex.Index{}
+	go pkgs.Names() // read the standard library before the first cell needs it
 	return &Engine{
 		state:   state,
 		log:     log,
 		work:    work,
 		ownWork: own,
-		pkgs:    newPkgIndex(goBin),
+		pkgs:    pkgs,
 		noValue: map[string]bool{},
-		assist:  &assist.Assistant{Dir: work.dir, GoCmd: goBin},
 		prog:    &program{},
 		cells:   map[int]string{},
 		env:     map[string]string{},
@@ -174,10 +174,10 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 	var res cell.Result
 	timing := false
 	for _, m := range pc.magics {
-		if m.cell {
+		if m.CellMarker {
 			continue
 		}
-		if strings.TrimSpace(m.text) == "time" && !m.bang {
+		if strings.TrimSpace(m.Text) == "time" && !m.Shell {
 			timing = true
 			continue
 		}

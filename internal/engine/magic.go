@@ -13,6 +13,8 @@ import (
 
 	"github.com/gopar/gopar/internal/carry"
 	"github.com/gopar/gopar/internal/cell"
+	"github.com/gopar/gopar/internal/cellsrc"
+	"github.com/gopar/gopar/internal/pkgindex"
 	"github.com/gopar/gopar/kernel/cellrt"
 )
 
@@ -46,12 +48,12 @@ Interrupt (the stop button) stops the running cell; the kernel stays.
 
 // magic runs one % or ! line. It returns an error only for a line that
 // is wrong (an unknown magic); what a shell command does is its output.
-func (e *Engine) magic(ctx context.Context, req cell.Request, m magicLine, sink cell.Sink, res *cell.Result) *cell.Error {
-	if m.bang {
-		e.shell(ctx, m.text, sink)
+func (e *Engine) magic(ctx context.Context, req cell.Request, m cellsrc.Magic, sink cell.Sink, res *cell.Result) *cell.Error {
+	if m.Shell {
+		e.shell(ctx, m.Text, sink)
 		return nil
 	}
-	name, arg, _ := strings.Cut(m.text, " ")
+	name, arg, _ := strings.Cut(m.Text, " ")
 	arg = strings.TrimSpace(arg)
 	switch name {
 	case "help":
@@ -163,7 +165,7 @@ func (e *Engine) varsTable() string {
 func readableType(t cellrt.VarType) string {
 	src := t.Source
 	for alias, path := range t.Imports {
-		src = strings.ReplaceAll(src, alias+".", importName(importSpec{path: path})+".")
+		src = strings.ReplaceAll(src, alias+".", pkgindex.ImportName(path)+".")
 	}
 	return src
 }
@@ -180,9 +182,9 @@ func humanBytes(n int64) string {
 	return fmt.Sprintf("%d B", n)
 }
 
-func magicError(cellNum int, m magicLine, msg string) *cell.Error {
-	where := fmt.Sprintf("cell[%d] line %d", cellNum, m.line)
-	return &cell.Error{Name: "MagicError", Value: where + ": " + msg, Traceback: []string{where + ": " + msg, "  %" + m.text}}
+func magicError(cellNum int, m cellsrc.Magic, msg string) *cell.Error {
+	where := fmt.Sprintf("cell[%d] line %d", cellNum, m.Line)
+	return &cell.Error{Name: "MagicError", Value: where + ": " + msg, Traceback: []string{where + ": " + msg, "  %" + m.Text}}
 }
 
 // shell runs a ! command with sh in the cells' working directory,

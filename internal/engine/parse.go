@@ -9,13 +9,14 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gopar/gopar/internal/assist"
+	"github.com/gopar/gopar/internal/cellsrc"
+	"github.com/gopar/gopar/internal/pkgindex"
 )
 
 // A parsedCell is a cell split into what the engine does with each part.
 // Line numbers are 1-based lines of the cell as the user typed it.
 type parsedCell struct {
-	magics  []magicLine // %... and !... lines, in order
+	magics  []cellsrc.Magic // %... and !... lines, in order
 	imports []importSpec
 	decls   []decl
 	stmts   []segment // top-level statements, in order
@@ -30,16 +31,17 @@ type parsedCell struct {
 	hasMain bool
 }
 
-type magicLine struct {
-	line int
-	text string // without the leading % or !
-	bang bool   // a ! shell line
-	cell bool   // a %% marker (ignored: the rest of the cell is code)
-}
-
 type importSpec struct {
 	name string // "" for the default name, "_" or "." allowed
 	path string
+}
+
+// name is the name a file uses for the import.
+func (im importSpec) nameInFile() string {
+	if im.name != "" {
+		return im.name
+	}
+	return pkgindex.ImportName(im.path)
 }
 
 // A segment is a run of cell source with the cell line it starts on.
@@ -48,51 +50,61 @@ type segment struct {
 	src  string
 }
 
-// A decl is a top-level declaration. keys are the names it defines,
-// prefixed by kind ("func f", "type T", "method T.m", "var x", "const c")
-// so that redefining one replaces the old declaration.
+// A decl is a top-level declaration.
 type decl struct {
 	segment
-	keys []string
+	// keys are the names it defines (cellsrc.DeclKeys), so that
+	// redefining one replaces the old declaration; kinds gives each
+	// key's kind (FUNC for functions and methods, TYPE, VAR, CONST).
+	keys  []string
+	kinds []token.Token
 	// plainTypes are the types it declares that are not generic, which a
 	// program can name without type arguments.
 	plainTypes []string
 }
 
-// CellError is a problem in a cell's source found before building, with
-// the cell line it is on.
-type CellError struct {
-	Line int
-	Col  int
-	Msg  string
+// names returns the keys of one kind.
+func (d decl) names(kind token.Token) []string {
+	var out []string
+	for i, k := range d.keys {
+		if d.kinds[i] == kind {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
-func (e *CellError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
+// CellError is a problem in a cell's source found before building, with
+// the cell line it is on.
+type CellError = cellsrc.Error
 
 // parseCell splits code into magics, imports, declarations and statements.
 // It is tolerant: syntax errors inside declarations and statements are
 // left for the compiler, which reports them with cell line numbers.
-// It fails only when the cell's top level cannot be split.
+// It fails only when the cell does not lex.
 func parseCell(code string) (*parsedCell, error) {
-	pc := &parsedCell{lastExpr: -1}
-	goSrc := extractMagics(code, pc)
-	if strings.TrimSpace(goSrc) == "" {
-		return pc, nil
-	}
-	segs, err := splitTopLevel(goSrc)
-	if err != nil {
+	c := cellsrc.Read(code)
+	if err := c.Err(); err != nil {
 		return nil, err
 	}
-	for _, s := range segs {
-		switch s.kind {
+	pc := &parsedCell{lastExpr: -1, magics: c.Magics}
+	for _, p := range c.Parts {
+		s := segment{line: c.Line(p.Lead), src: c.Text(p)}
+		if s.src == "" {
+			continue
+		}
+		switch p.Kind {
+		case token.PACKAGE:
+			// GoNB cells may start with a package clause; every cell is
+			// package main.
 		case token.IMPORT:
-			specs, err := parseImports(s.segment)
+			specs, err := parseImports(s)
 			if err != nil {
 				return nil, err
 			}
 			pc.imports = append(pc.imports, specs...)
 		case token.FUNC, token.TYPE, token.VAR, token.CONST:
-			d, body, isMain, err := parseDecl(s.segment)
+			d, body, isMain, err := parseDecl(s)
 			if err != nil {
 				return nil, err
 			}
@@ -103,7 +115,7 @@ func parseCell(code string) (*parsedCell, error) {
 			}
 			pc.decls = append(pc.decls, d)
 		default:
-			pc.stmts = append(pc.stmts, s.segment)
+			pc.stmts = append(pc.stmts, s)
 		}
 	}
 	pc.defined = definedNames(pc.stmts)
@@ -111,158 +123,6 @@ func parseCell(code string) (*parsedCell, error) {
 		pc.lastExpr = n - 1
 	}
 	return pc, nil
-}
-
-// extractMagics moves % and ! lines out of the Go source, leaving blank
-// lines behind so the line numbers of the remaining code do not change.
-// A line continues a shell command when the previous one ends in "\".
-func extractMagics(code string, pc *parsedCell) string {
-	lines := strings.Split(code, "\n")
-	inRaw := false
-	for i := 0; i < len(lines); i++ {
-		l := lines[i]
-		if !inRaw {
-			t := strings.TrimSpace(l)
-			switch {
-			case t == "%%" || strings.HasPrefix(t, "%% "):
-				pc.magics = append(pc.magics, magicLine{line: i + 1, cell: true})
-				lines[i] = ""
-				continue
-			case strings.HasPrefix(t, "%") || strings.HasPrefix(t, "!"):
-				m := magicLine{line: i + 1, text: strings.TrimSpace(t[1:]), bang: t[0] == '!'}
-				lines[i] = ""
-				for strings.HasSuffix(m.text, `\`) && i+1 < len(lines) {
-					i++
-					m.text = strings.TrimSuffix(m.text, `\`) + "\n" + lines[i]
-					lines[i] = ""
-				}
-				pc.magics = append(pc.magics, m)
-				continue
-			}
-		}
-		if strings.Count(l, "`")%2 == 1 {
-			inRaw = !inRaw
-		}
-	}
-	return strings.Join(lines, "\n")
-}
-
-type topSegment struct {
-	segment
-	kind token.Token // IMPORT, FUNC (declaration), TYPE, VAR, CONST, or ILLEGAL for a statement
-}
-
-// splitTopLevel cuts Go source into top-level segments at semicolons
-// (explicit or automatic) outside any brackets, and classifies each by
-// its first token. A segment that starts with func is a declaration only
-// when a name follows (after a receiver, for methods): func() {...}() is
-// a statement.
-func splitTopLevel(src string) ([]topSegment, error) {
-	fset := token.NewFileSet()
-	file := fset.AddFile("cell", -1, len(src))
-	var s scanner.Scanner
-	var firstErr *CellError
-	s.Init(file, []byte(src), func(pos token.Position, msg string) {
-		if firstErr == nil {
-			firstErr = &CellError{Line: pos.Line, Col: pos.Column, Msg: msg}
-		}
-	}, scanner.ScanComments)
-
-	var toks []scanned
-	for {
-		pos, t, lit := s.Scan()
-		if t == token.EOF {
-			break
-		}
-		if t == token.COMMENT {
-			continue
-		}
-		toks = append(toks, scanned{pos, t, lit})
-	}
-	if firstErr != nil {
-		return nil, firstErr
-	}
-
-	var segs []topSegment
-	depth := 0
-	start := -1
-	flush := func(end int) {
-		if start < 0 {
-			return
-		}
-		first := toks[start]
-		from := file.Offset(first.pos)
-		to := len(src)
-		if end < len(toks) {
-			to = file.Offset(toks[end].pos)
-		}
-		seg := topSegment{segment: segment{line: file.Line(first.pos), src: strings.TrimRight(src[from:to], " \t\n;")}}
-		switch first.tok {
-		case token.IMPORT, token.TYPE, token.VAR, token.CONST:
-			seg.kind = first.tok
-		case token.FUNC:
-			if isFuncDecl(toks[start:end]) {
-				seg.kind = token.FUNC
-			}
-		}
-		segs = append(segs, seg)
-		start = -1
-	}
-	for i, t := range toks {
-		switch t.tok {
-		case token.LPAREN, token.LBRACE, token.LBRACK:
-			depth++
-		case token.RPAREN, token.RBRACE, token.RBRACK:
-			depth--
-		}
-		// Only a newline ends a top-level segment: explicit semicolons
-		// also separate the clauses of for, if and switch headers, and
-		// "a := 1; b := 2" on one line is fine as one segment.
-		if t.tok == token.SEMICOLON && t.lit == "\n" && depth <= 0 {
-			flush(i)
-			depth = 0
-			continue
-		}
-		if start < 0 {
-			start = i
-		}
-	}
-	flush(len(toks))
-	return segs, nil
-}
-
-// scanned is one token of a cell.
-type scanned struct {
-	pos token.Pos
-	tok token.Token
-	lit string
-}
-
-// isFuncDecl reports whether tokens starting with FUNC declare a function
-// or method, as opposed to a function literal used in a statement.
-func isFuncDecl(toks []scanned) bool {
-	if len(toks) < 2 {
-		return false
-	}
-	if toks[1].tok == token.IDENT {
-		return true
-	}
-	if toks[1].tok != token.LPAREN {
-		return false
-	}
-	depth := 0
-	for i := 1; i < len(toks); i++ {
-		switch toks[i].tok {
-		case token.LPAREN:
-			depth++
-		case token.RPAREN:
-			depth--
-			if depth == 0 {
-				return i+1 < len(toks) && toks[i+1].tok == token.IDENT
-			}
-		}
-	}
-	return false
 }
 
 // padded returns src preceded by prefix (which must not hold a newline)
@@ -300,51 +160,34 @@ func parseDecl(s segment) (d decl, body segment, isMain bool, err error) {
 	}
 	d.segment = s
 	for _, gd := range f.Decls {
+		kind := token.FUNC
 		switch gd := gd.(type) {
 		case *ast.FuncDecl:
-			if gd.Recv == nil {
-				if gd.Name.Name == "main" && gd.Type.Params.NumFields() == 0 && gd.Body != nil {
-					lbrace := fset.Position(gd.Body.Lbrace)
-					rbrace := fset.Position(gd.Body.Rbrace)
-					inner := src[lbrace.Offset+1 : rbrace.Offset]
-					return decl{}, segment{line: lbrace.Line, src: inner}, true, nil
-				}
-				if gd.Name.Name == "init" {
-					// init functions may repeat; key each by its position.
-					d.keys = append(d.keys, fmt.Sprintf("func init@%d", s.line))
-					continue
-				}
-				d.keys = append(d.keys, "func "+gd.Name.Name)
+			if gd.Recv == nil && gd.Name.Name == "main" && gd.Type.Params.NumFields() == 0 && gd.Body != nil {
+				lbrace := fset.Position(gd.Body.Lbrace)
+				rbrace := fset.Position(gd.Body.Rbrace)
+				inner := src[lbrace.Offset+1 : rbrace.Offset]
+				return decl{}, segment{line: lbrace.Line, src: inner}, true, nil
+			}
+			if gd.Recv == nil && gd.Name.Name == "init" {
+				// An init has no name and may repeat; the engine
+				// remembers each by where it was written, so running
+				// its cell again replaces it.
+				d.keys = append(d.keys, fmt.Sprintf("init@%d", s.line))
+				d.kinds = append(d.kinds, token.FUNC)
 				continue
 			}
-			recv := "" // no receiver type: the compiler will say so
-			if len(gd.Recv.List) > 0 {
-				recv = assist.ReceiverTypeName(gd.Recv.List[0].Type)
-			}
-			if recv == "" {
-				recv = "?"
-			}
-			d.keys = append(d.keys, "method "+recv+"."+gd.Name.Name)
 		case *ast.GenDecl:
+			kind = gd.Tok
 			for _, spec := range gd.Specs {
-				switch spec := spec.(type) {
-				case *ast.TypeSpec:
-					d.keys = append(d.keys, "type "+spec.Name.Name)
-					if spec.TypeParams == nil {
-						d.plainTypes = append(d.plainTypes, spec.Name.Name)
-					}
-				case *ast.ValueSpec:
-					kind := "var "
-					if gd.Tok == token.CONST {
-						kind = "const "
-					}
-					for _, n := range spec.Names {
-						if n.Name != "_" {
-							d.keys = append(d.keys, kind+n.Name)
-						}
-					}
+				if ts, ok := spec.(*ast.TypeSpec); ok && ts.TypeParams == nil {
+					d.plainTypes = append(d.plainTypes, ts.Name.Name)
 				}
 			}
+		}
+		for _, k := range cellsrc.DeclKeys(gd) {
+			d.keys = append(d.keys, k)
+			d.kinds = append(d.kinds, kind)
 		}
 	}
 	return d, segment{}, false, nil

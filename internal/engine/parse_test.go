@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"go/parser"
 	"go/token"
 	"slices"
@@ -23,13 +24,28 @@ func TestParseCell(t *testing.T) {
 		{name: "mixed",
 			code:     "import \"math\"\n\nfunc f(x float64) float64 { return math.Sqrt(x) }\n\ny := f(4)\nfmt.Println(y)",
 			imports:  []string{"math"},
-			declKeys: []string{"func f"},
+			declKeys: []string{"f"},
 			stmts:    []int{5, 6},
 			defined:  []string{"y"},
 			lastExpr: true},
 		{name: "method and type",
 			code:     "type P struct{ X int }\nfunc (p *P) Inc() { p.X++ }\nconst c = 1\nvar v, w = 1, 2",
-			declKeys: []string{"type P", "method P.Inc", "const c", "var v", "var w"}},
+			declKeys: []string{"P", "P.Inc", "c", "v", "w"}},
+		{name: "init is keyed by its line",
+			code:     "func init() {}\n\nfunc init() {}",
+			declKeys: []string{"init@1", "init@3"}},
+		{name: "package clause is dropped",
+			code:     "package abc\n\nfunc f() {}\nf()",
+			declKeys: []string{"f"},
+			stmts:    []int{4}, lastExpr: true},
+		{name: "quoted backtick does not open a raw string",
+			code:    "s := \"`\"\n%env A=1\nfmt.Println(s)",
+			stmts:   []int{1, 3},
+			defined: []string{"s"}, lastExpr: true,
+			magics: []string{"env A=1"}},
+		{name: "continued shell line and magic line",
+			code:   "!echo a \\\n b\n%env B=2",
+			magics: []string{"echo a \n b", "env B=2"}},
 		{name: "func literal is a statement",
 			code:  "func() { fmt.Println(1) }()",
 			stmts: []int{1}, lastExpr: true},
@@ -72,7 +88,7 @@ func TestParseCell(t *testing.T) {
 			}
 			var magics []string
 			for _, m := range pc.magics {
-				magics = append(magics, m.text)
+				magics = append(magics, m.Text)
 			}
 			if !slices.Equal(imports, tt.imports) || !slices.Equal(keys, tt.declKeys) || !slices.Equal(lines, tt.stmts) ||
 				!slices.Equal(pc.defined, tt.defined) || (pc.lastExpr >= 0) != tt.lastExpr || !slices.Equal(magics, tt.magics) {
@@ -84,16 +100,25 @@ func TestParseCell(t *testing.T) {
 }
 
 func TestParseCellErrors(t *testing.T) {
-	for _, code := range []string{"x := \"unterminated", "import (\"fmt\"", "func f( {"} {
-		_, err := parseCell(code)
-		if err == nil {
-			// Errors the splitter leaves to the compiler are fine, as
-			// long as they are not lost: compose must still carry them.
+	tests := []struct {
+		code string
+		line int
+		msg  string
+	}{
+		{"x := 1\ny := \"unterminated", 2, "string literal not terminated"},
+		{"import (\"fmt\"", 1, "expected"},
+		{"x := 1\n\nfunc f( {", 3, "expected"},
+		{"s := `\n%not a magic", 1, "raw string literal not terminated"},
+	}
+	for _, tt := range tests {
+		_, err := parseCell(tt.code)
+		ce, ok := err.(*CellError)
+		if !ok {
+			t.Errorf("parseCell(%q) error = %v, want a CellError", tt.code, err)
 			continue
 		}
-		ce, ok := err.(*CellError)
-		if !ok || ce.Line < 1 {
-			t.Errorf("parseCell(%q) error %v has no cell line", code, err)
+		if ce.Line != tt.line || !strings.Contains(ce.Msg, tt.msg) {
+			t.Errorf("parseCell(%q) error at line %d: %q, want line %d: %q", tt.code, ce.Line, ce.Msg, tt.line, tt.msg)
 		}
 	}
 }
@@ -137,13 +162,40 @@ func FuzzParseCell(f *testing.F) {
 	f.Fuzz(func(t *testing.T, code string) {
 		pc, err := parseCell(code)
 		if err != nil {
+			if _, ok := err.(*CellError); !ok {
+				t.Fatalf("parseCell(%q) error %T %v is not a CellError", code, err, err)
+			}
 			return
 		}
 		p := &program{}
 		p.merge(currentCell, pc)
 		src := compose(p.imports, p.decls, pc, composeOptions{cell: currentCell, show: true})
-		// Only check that parsing the composed program does not panic;
-		// a cell with syntax errors composes to a program with them.
-		parser.ParseFile(token.NewFileSet(), "main.go", src, parser.AllErrors)
+		// A cell whose parts are Go composes to a program that is Go.
+		if !partsParse(pc) {
+			return
+		}
+		if _, err := parser.ParseFile(token.NewFileSet(), "main.go", src, parser.AllErrors); err != nil {
+			t.Fatalf("cell %q parses, its program does not: %v\n%s", code, err, src)
+		}
 	})
+}
+
+// partsParse reports whether a cell's imports and declarations parse at
+// the top level and its statements in a function body.
+func partsParse(pc *parsedCell) bool {
+	var b strings.Builder
+	b.WriteString("package main\n")
+	for _, im := range pc.imports {
+		fmt.Fprintf(&b, "import %s %q\n", im.name, im.path)
+	}
+	for _, d := range pc.decls {
+		b.WriteString(d.src + "\n")
+	}
+	b.WriteString("func _() {\n")
+	for _, s := range pc.stmts {
+		b.WriteString(s.src + "\n")
+	}
+	b.WriteString("}\n")
+	_, err := parser.ParseFile(token.NewFileSet(), "cell.go", b.String(), parser.AllErrors)
+	return err == nil
 }

@@ -154,17 +154,18 @@ func (p varPlan) droppedNote() string {
 	return "dropped: " + strings.Join(parts, ", ")
 }
 
-func allCarried(keys []string, types map[string]cellrt.VarType) bool {
-	for _, k := range keys {
-		name, ok := strings.CutPrefix(k, "var ")
-		if !ok {
+// allCarried reports whether a declaration declares only variables, all
+// of them carried.
+func allCarried(d decl, types map[string]cellrt.VarType) bool {
+	for i, k := range d.keys {
+		if d.kinds[i] != token.VAR {
 			return false
 		}
-		if _, carried := types[name]; !carried {
+		if _, carried := types[k]; !carried {
 			return false
 		}
 	}
-	return len(keys) > 0
+	return len(d.keys) > 0
 }
 
 // planVars decides which carried variables a cell's program declares,
@@ -181,22 +182,21 @@ func planVars(types map[string]cellrt.VarType, groups map[string]string, decls [
 		// A var declaration of an earlier cell whose variables are all
 		// carried is not composed again: its initializer ran once, and
 		// the carried values replace it.
-		if d.cell != currentCell && allCarried(d.keys, types) {
+		if d.cell != currentCell && allCarried(d.decl, types) {
 			plan.skipDecl[i] = true
 			continue
 		}
-		for _, k := range d.keys {
-			kind, name, _ := strings.Cut(k, " ")
-			switch kind {
-			case "var":
+		for i, name := range d.keys {
+			switch d.kinds[i] {
+			case token.VAR:
 				declared[name] = true
 				if d.cell == currentCell {
 					redefined[name] = true
 				}
-			case "type":
+			case token.TYPE:
 				typeNames[name] = true
 				others[name] = true
-			case "func", "const":
+			default:
 				others[name] = true
 			}
 		}
@@ -250,8 +250,8 @@ func planVars(types map[string]cellrt.VarType, groups map[string]string, decls [
 		if d.cell != currentCell {
 			continue
 		}
-		for _, k := range d.keys {
-			if name, ok := strings.CutPrefix(k, "var "); ok && !saved[name] && name != "_" {
+		for _, name := range d.names(token.VAR) {
+			if !saved[name] {
 				plan.save = append(plan.save, name)
 				saved[name] = true
 			}
@@ -308,15 +308,12 @@ func exprString(src string, e ast.Expr) string {
 func usedNames(decls []declEntry, pc *parsedCell) map[string]bool {
 	funcs := map[string][]int{} // func or method name -> decls
 	for i, d := range decls {
-		for _, k := range d.keys {
-			kind, name, _ := strings.Cut(k, " ")
-			switch kind {
-			case "func":
-				funcs[name] = append(funcs[name], i)
-			case "method":
-				_, m, _ := strings.Cut(name, ".")
-				funcs[m] = append(funcs[m], i)
+		for _, name := range d.names(token.FUNC) {
+			// A method's key is T.M; a call names it by M.
+			if _, m, isMethod := strings.Cut(name, "."); isMethod {
+				name = m
 			}
+			funcs[name] = append(funcs[name], i)
 		}
 	}
 	used := map[string]bool{}

@@ -10,12 +10,12 @@ import "github.com/gopar/gopar/kernel/cellrt"
 // front end clears it only when new output arrives, which avoids flicker
 // when redrawing (for example a counter printed in a loop).
 func ClearOutput(wait bool) {
-	cellrt.Send(cellrt.Message{Kind: cellrt.KindClearOutput, Wait: wait})
+	cellrt.ClearOutput(wait)
 }
 
 // Show displays v as the cell's result would be: text, plus HTML,
 // Markdown, SVG or PNG when v has an HTML, Markdown, SVG or PNG method or
 // is an image.Image. It reports whether a kernel received it.
 func Show(v any) bool {
-	return cellrt.Send(cellrt.Message{Kind: cellrt.KindDisplay, Data: cellrt.Bundle(v)})
+	return cellrt.Display(v)
 }

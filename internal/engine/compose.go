@@ -10,14 +10,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gopar/gopar/internal/childproto"
 	"github.com/gopar/gopar/internal/pkgindex"
 	"golang.org/x/tools/imports"
-)
-
-// rtImport is the runtime package every composed program may use.
-const (
-	rtPath = "github.com/gopar/gopar/kernel/cellrt"
-	rtName = "gopar_rt"
 )
 
 // declEntry is a declaration remembered from a cell that compiled.
@@ -110,19 +105,19 @@ func compose(imports []importSpec, decls []declEntry, pc *parsedCell, opt compos
 		for i, d := range decls {
 			if !opt.vars.skipDecl[i] {
 				for _, t := range d.plainTypes {
-					fmt.Fprintf(&b, "%s.Register[%s]()\n", rtName, t)
+					b.WriteString(childproto.RegisterCall(t) + "\n")
 				}
 			}
 		}
-		fmt.Fprintf(&b, "%s.LoadVars(%s)\n", rtName, varMap(opt.vars.load))
+		b.WriteString(childproto.LoadVarsCall(varMap(opt.vars.load)) + "\n")
 	}
 	for i, s := range pc.stmts {
 		// Recording the running statement lets the kernel name the line
 		// of an os.Exit, which leaves no trace of its own.
-		fmt.Fprintf(&b, "%s.At(%d, %d)\n", rtName, opt.cell, s.line)
+		b.WriteString(childproto.AtCall(opt.cell, s.line) + "\n")
 		fmt.Fprintf(&b, "//line cell[%d]:%d\n", opt.cell, s.line)
 		if i == pc.lastExpr && opt.show {
-			fmt.Fprintf(&b, "%s.Show(%s)\n", rtName, s.src)
+			b.WriteString(childproto.ShowCall(s.src) + "\n")
 			continue
 		}
 		b.WriteString(s.src)
@@ -137,7 +132,7 @@ func compose(imports []importSpec, decls []declEntry, pc *parsedCell, opt compos
 		}
 	}
 	if len(opt.vars.save) > 0 {
-		fmt.Fprintf(&b, "//line gopar-main.go:3\n%s.SaveVars(%s)\n", rtName, varMap(opt.vars.save))
+		b.WriteString("//line gopar-main.go:3\n" + childproto.SaveVarsCall(varMap(opt.vars.save)) + "\n")
 	}
 	b.WriteString("}\n")
 	return b.String()
@@ -170,7 +165,7 @@ func writeImports(b *strings.Builder, specs []importSpec, withRT bool) {
 		}
 	}
 	if withRT {
-		fmt.Fprintf(b, "\t%s %s\n", rtName, strconv.Quote(rtPath))
+		fmt.Fprintf(b, "\t%s %s\n", childproto.RuntimeName, strconv.Quote(childproto.RuntimePath))
 	}
 	b.WriteString(")\n")
 }
@@ -212,7 +207,7 @@ func fixImports(filename, src string, specs []importSpec, index *pkgindex.Index)
 	}
 	missing := false
 	for _, n := range sortedKeys(used) {
-		if provided[n] || n == rtName || isPredeclared(n) {
+		if provided[n] || n == childproto.RuntimeName || isPredeclared(n) {
 			continue
 		}
 		if p, ok := index.Lookup(n); ok {
@@ -236,7 +231,7 @@ func fixImports(filename, src string, specs []importSpec, index *pkgindex.Index)
 	var fixed []importSpec
 	for _, is := range g.Imports {
 		p, _ := strconv.Unquote(is.Path.Value)
-		if p == rtPath {
+		if p == childproto.RuntimePath {
 			continue
 		}
 		im := importSpec{path: p}

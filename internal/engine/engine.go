@@ -25,8 +25,8 @@ import (
 	"time"
 
 	"github.com/gopar/gopar/internal/cell"
+	"github.com/gopar/gopar/internal/childproto"
 	"github.com/gopar/gopar/internal/pkgindex"
-	"github.com/gopar/gopar/kernel/cellrt"
 )
 
 // Options configures an Engine.
@@ -208,7 +208,7 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 	start = time.Now()
 	env := e.environ()
 	if stateDir != "" {
-		env = append(env, cellrt.StateDirEnv+"="+stateDir)
+		env = append(env, childproto.StateDirEnv+"="+stateDir)
 	}
 	out, err := run(ctx, runSpec{
 		bin:        bin,

@@ -14,8 +14,8 @@ import (
 	"github.com/gopar/gopar/internal/carry"
 	"github.com/gopar/gopar/internal/cell"
 	"github.com/gopar/gopar/internal/cellsrc"
+	"github.com/gopar/gopar/internal/childproto"
 	"github.com/gopar/gopar/internal/pkgindex"
-	"github.com/gopar/gopar/kernel/cellrt"
 )
 
 const helpText = `gopar: Go cells in Jupyter
@@ -162,7 +162,7 @@ func (e *Engine) varsTable() string {
 
 // readableType writes a carried type with package names, as a user
 // would, instead of the program's import aliases.
-func readableType(t cellrt.VarType) string {
+func readableType(t childproto.VarType) string {
 	src := t.Source
 	for alias, path := range t.Imports {
 		src = strings.ReplaceAll(src, alias+".", pkgindex.ImportName(path)+".")

@@ -1,11 +1,9 @@
 package engine
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,8 +17,8 @@ import (
 	"time"
 
 	"github.com/gopar/gopar/internal/cell"
+	"github.com/gopar/gopar/internal/childproto"
 	"github.com/gopar/gopar/internal/gonbpipe"
-	"github.com/gopar/gopar/kernel/cellrt"
 )
 
 // interruptGrace is how long a program may take to stop after SIGINT
@@ -112,10 +110,6 @@ func run(ctx context.Context, spec runSpec, sink cell.Sink, ids *displayIDs) (ru
 		made = append(made, rd, wr)
 		return rd, wr, nil
 	}
-	ctrlR, ctrlW, err := pipe("control")
-	if err != nil {
-		return fail(err)
-	}
 	outR, outW, err := pipe("stdout")
 	if err != nil {
 		return fail(err)
@@ -124,14 +118,13 @@ func run(ctx context.Context, spec runSpec, sink cell.Sink, ids *displayIDs) (ru
 	if err != nil {
 		return fail(err)
 	}
-	childEnds := []*os.File{ctrlW, outW, errW}
+	childEnds := []*os.File{outW, errW}
 
 	cmd := exec.Command(spec.bin)
 	cmd.Dir = spec.dir
-	cmd.Env = append(append(spec.env, pipes.Env()...), cellrt.ControlFDEnv+"=3", cellrt.LineFileEnv+"="+lineFile)
+	cmd.Env = append(append(spec.env, pipes.Env()...), childproto.LineFileEnv+"="+lineFile)
 	cmd.Stdout = outW
 	cmd.Stderr = errW
-	cmd.ExtraFiles = []*os.File{ctrlW}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if spec.allowStdin {
 		stdinR, stdinW, err := pipe("stdin")
@@ -150,15 +143,13 @@ func run(ctx context.Context, spec runSpec, sink cell.Sink, ids *displayIDs) (ru
 	for _, f := range childEnds {
 		f.Close()
 	}
-	defer ctrlR.Close()
 	pid := cmd.Process.Pid
 
 	var wg sync.WaitGroup
 	panicText := &panicCatcher{sink: sink}
-	wg.Add(3)
+	wg.Add(2)
 	go func() { defer wg.Done(); r.pump(outR, "stdout", nil) }()
 	go func() { defer wg.Done(); r.pump(errR, "stderr", panicText) }()
-	go func() { defer wg.Done(); r.readControl(ctrlR) }()
 	servedDisplay := make(chan struct{})
 	go func() { defer close(servedDisplay); pipes.Serve() }()
 
@@ -203,7 +194,7 @@ func run(ctx context.Context, spec runSpec, sink cell.Sink, ids *displayIDs) (ru
 
 	out.panicText = panicText.text()
 	if b, err := os.ReadFile(lineFile); err == nil && len(b) == 8 {
-		out.cell, out.line = cellrt.DecodeLine(binary.LittleEndian.Uint64(b))
+		out.cell, out.line = childproto.DecodeLine(binary.LittleEndian.Uint64(b))
 	}
 	var exitErr *exec.ExitError
 	if errors.As(waitErr, &exitErr) {
@@ -244,37 +235,15 @@ func (r *runner) pump(rd io.Reader, name string, catcher *panicCatcher) {
 	}
 }
 
-// readControl handles the cell runtime's messages: results, displays and
-// output clearing.
-func (r *runner) readControl(rd io.Reader) {
-	sc := bufio.NewScanner(rd)
-	sc.Buffer(make([]byte, 64*1024), 256<<20)
-	for sc.Scan() {
-		var m cellrt.Message
-		if err := json.Unmarshal(sc.Bytes(), &m); err != nil {
-			continue
-		}
-		switch m.Kind {
-		case cellrt.KindResult:
-			r.mu.Lock()
-			r.value = &cell.Display{Data: bundle(m.Data)}
-			r.mu.Unlock()
-		case cellrt.KindDisplay:
-			r.sink.Display(cell.Display{Data: bundle(m.Data)})
-		case cellrt.KindClearOutput:
-			r.sink.ClearOutput(m.Wait)
-		}
-	}
-	io.Copy(io.Discard, rd)
+// Result implements gonbpipe.Handler.
+func (r *runner) Result(data map[string]any) {
+	r.mu.Lock()
+	r.value = &cell.Display{Data: data}
+	r.mu.Unlock()
 }
 
-func bundle(data map[string]string) cell.MIMEBundle {
-	b := make(cell.MIMEBundle, len(data))
-	for k, v := range data {
-		b[k] = v
-	}
-	return b
-}
+// ClearOutput implements gonbpipe.Handler.
+func (r *runner) ClearOutput(wait bool) { r.sink.ClearOutput(wait) }
 
 // Display implements gonbpipe.Handler.
 func (r *runner) Display(data, metadata map[string]any, displayID string) {

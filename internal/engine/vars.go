@@ -11,7 +11,7 @@ import (
 	"strings"
 
 	"github.com/gopar/gopar/internal/carry"
-	"github.com/gopar/gopar/kernel/cellrt"
+	"github.com/gopar/gopar/internal/childproto"
 )
 
 // stateStore holds the variables carried between cells. Each run that
@@ -22,8 +22,8 @@ import (
 type stateStore struct {
 	root  string
 	gen   int
-	cur   string                    // current generation; "" when empty
-	types map[string]cellrt.VarType // carried variables and their types
+	cur   string                        // current generation; "" when empty
+	types map[string]childproto.VarType // carried variables and their types
 	// groups maps each variable to its group: variables that share
 	// memory are saved and loaded together, so the sharing survives.
 	groups map[string]string
@@ -33,7 +33,7 @@ func newStateStore(root string) (*stateStore, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("state dir: %w", err)
 	}
-	return &stateStore{root: root, types: map[string]cellrt.VarType{}}, nil
+	return &stateStore{root: root, types: map[string]childproto.VarType{}}, nil
 }
 
 // next prepares the directory for a run that saves.
@@ -65,7 +65,7 @@ func (s *stateStore) next() (string, error) {
 // adopt makes dir, written by a successful run, the current generation.
 // A types file that cannot be read costs the variables, not the kernel.
 func (s *stateStore) adopt(dir string) error {
-	types, err := cellrt.ReadTypes(dir)
+	types, err := childproto.ReadTypes(dir)
 	if err != nil {
 		os.RemoveAll(dir)
 		return fmt.Errorf("carried variables lost: %w", err)
@@ -111,14 +111,14 @@ func (s *stateStore) forget(names ...string) error {
 		s.discard(dir)
 		return err
 	}
-	types, err := cellrt.ReadTypes(dir)
+	types, err := childproto.ReadTypes(dir)
 	if err != nil {
-		types = map[string]cellrt.VarType{}
+		types = map[string]childproto.VarType{}
 	}
 	for _, n := range names {
 		delete(types, n)
 	}
-	if err := cellrt.WriteTypes(dir, types); err != nil {
+	if err := childproto.WriteTypes(dir, types); err != nil {
 		s.discard(dir)
 		return err
 	}
@@ -130,7 +130,7 @@ func (s *stateStore) reset() {
 	if s.cur != "" {
 		os.RemoveAll(s.cur)
 	}
-	s.cur, s.types, s.groups = "", map[string]cellrt.VarType{}, nil
+	s.cur, s.types, s.groups = "", map[string]childproto.VarType{}, nil
 }
 
 // varPlan is what one program does with carried variables.
@@ -156,7 +156,7 @@ func (p varPlan) droppedNote() string {
 
 // allCarried reports whether a declaration declares only variables, all
 // of them carried.
-func allCarried(d decl, types map[string]cellrt.VarType) bool {
+func allCarried(d decl, types map[string]childproto.VarType) bool {
 	for i, k := range d.keys {
 		if d.kinds[i] != token.VAR {
 			return false
@@ -172,7 +172,7 @@ func allCarried(d decl, types map[string]cellrt.VarType) bool {
 // loads and saves. Every carried variable is declared, so functions from
 // earlier cells that use them compile; only those the cell uses, directly
 // or through functions it calls, are loaded and saved again.
-func planVars(types map[string]cellrt.VarType, groups map[string]string, decls []declEntry, pc *parsedCell) varPlan {
+func planVars(types map[string]childproto.VarType, groups map[string]string, decls []declEntry, pc *parsedCell) varPlan {
 	plan := varPlan{skipDecl: map[int]bool{}, dropped: map[string]string{}}
 	declared := map[string]bool{}  // names the kept declarations define
 	typeNames := map[string]bool{} // types declared in cells

@@ -1,19 +1,13 @@
 package cellrt
 
 import (
+	"github.com/gopar/gopar/internal/childproto"
 	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
 )
-
-// LineFileEnv names the environment variable holding the path of an
-// 8-byte file in which the program records the cell line it is running.
-// The kernel reads it after the program exits, so an os.Exit or a kill
-// can still be reported at its line: the program cannot say so itself
-// once it is gone, and a shared mapping needs no system call per line.
-const LineFileEnv = "GOPAR_LINE_FILE"
 
 var (
 	lineOnce sync.Once
@@ -25,12 +19,12 @@ var (
 func At(cellNum, line int) {
 	lineOnce.Do(mapLineFile)
 	if lineSlot != nil {
-		atomic.StoreUint64(lineSlot, uint64(uint32(cellNum))<<32|uint64(uint32(line)))
+		atomic.StoreUint64(lineSlot, childproto.EncodeLine(cellNum, line))
 	}
 }
 
 func mapLineFile() {
-	path := os.Getenv(LineFileEnv)
+	path := os.Getenv(childproto.LineFileEnv)
 	if path == "" {
 		return
 	}
@@ -44,9 +38,4 @@ func mapLineFile() {
 		return
 	}
 	lineSlot = (*uint64)(unsafe.Pointer(&mem[0]))
-}
-
-// DecodeLine unpacks what At stored, for the kernel.
-func DecodeLine(v uint64) (cellNum, line int) {
-	return int(v >> 32), int(uint32(v))
 }

@@ -1,11 +1,9 @@
 package cellrt
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"reflect"
 	"sort"
 	"strconv"
@@ -13,23 +11,8 @@ import (
 	"unicode"
 
 	"github.com/gopar/gopar/internal/carry"
+	"github.com/gopar/gopar/internal/childproto"
 )
-
-// StateDirEnv names the environment variable holding the directory where
-// the program loads and saves carried variables.
-const StateDirEnv = "GOPAR_STATE_DIR"
-
-// TypesFile is the file, in the state directory, that records each
-// carried variable's type as Go source, so that the next program can
-// declare it.
-const TypesFile = "types.json"
-
-// VarType is a carried variable's type as Go source. Package qualifiers
-// are aliases (ImportAlias) that Imports maps to import paths.
-type VarType struct {
-	Source  string            `json:"source"`
-	Imports map[string]string `json:"imports,omitempty"` // alias -> path
-}
 
 // Register tells the codec about a type declared in the cells, so that
 // values of it held in interfaces can be loaded.
@@ -40,7 +23,7 @@ func Register[T any]() {
 // LoadVars loads the named variables the cell uses. A variable that cannot
 // be loaded keeps its zero value, and a note says why.
 func LoadVars(vars map[string]any) {
-	dir := os.Getenv(StateDirEnv)
+	dir := os.Getenv(childproto.StateDirEnv)
 	if dir == "" || len(vars) == 0 {
 		return
 	}
@@ -70,7 +53,7 @@ func unwrapAll(err error) []error {
 // The cell's output ends with a note naming each variable that cannot be
 // kept and why.
 func SaveVars(vars map[string]any) {
-	dir := os.Getenv(StateDirEnv)
+	dir := os.Getenv(childproto.StateDirEnv)
 	if dir == "" || len(vars) == 0 {
 		return
 	}
@@ -99,7 +82,7 @@ func SaveVars(vars map[string]any) {
 		fmt.Fprintf(os.Stderr, "variables not saved: %v\n", err)
 		return
 	}
-	if err := WriteTypes(dir, types); err != nil {
+	if err := childproto.WriteTypes(dir, types); err != nil {
 		fmt.Fprintf(os.Stderr, "variables not saved: %v\n", err)
 		return
 	}
@@ -121,51 +104,12 @@ func sortedNames(m map[string]any) []string {
 	return names
 }
 
-// ReadTypes returns the recorded types of the variables in dir.
-func ReadTypes(dir string) (map[string]VarType, error) {
-	b, err := os.ReadFile(filepath.Join(dir, TypesFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return map[string]VarType{}, nil
-	}
+func readTypes(dir string) map[string]childproto.VarType {
+	types, err := childproto.ReadTypes(dir)
 	if err != nil {
-		return nil, err
-	}
-	types := map[string]VarType{}
-	if err := json.Unmarshal(b, &types); err != nil {
-		return nil, fmt.Errorf("read %s: %w", TypesFile, err)
-	}
-	return types, nil
-}
-
-func readTypes(dir string) map[string]VarType {
-	types, err := ReadTypes(dir)
-	if err != nil {
-		return map[string]VarType{}
+		return map[string]childproto.VarType{}
 	}
 	return types
-}
-
-// WriteTypes records the types of the variables in dir, replacing the
-// file whole so that a reader never sees half of it.
-func WriteTypes(dir string, types map[string]VarType) error {
-	b, err := json.MarshalIndent(types, "", "  ")
-	if err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(dir, "types-*.tmp")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), filepath.Join(dir, TypesFile))
 }
 
 // ImportAlias is the name a composed program imports path under when it
@@ -184,11 +128,11 @@ func ImportAlias(path string) string {
 // variable with. It fails, with a reason, for types that cannot be named
 // there: generic instances, unnamed interfaces with methods, and types of
 // packages' unexported names.
-func TypeSource(t reflect.Type) (VarType, string) {
-	vt := VarType{Imports: map[string]string{}}
+func TypeSource(t reflect.Type) (childproto.VarType, string) {
+	vt := childproto.VarType{Imports: map[string]string{}}
 	src, why := typeSource(t, vt.Imports)
 	if why != "" {
-		return VarType{}, why
+		return childproto.VarType{}, why
 	}
 	vt.Source = src
 	if len(vt.Imports) == 0 {

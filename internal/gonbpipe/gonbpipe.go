@@ -1,9 +1,11 @@
-// Package display serves the kernel side of the display pipe protocol of
+// Package gonbpipe serves the kernel side of the display pipe protocol of
 // github.com/janpfeifer/gonb/gonbui: two named pipes, one carrying
 // gob-encoded protocol.DisplayData from the cell program to the kernel,
 // the other carrying protocol.CommValue acknowledgements back. So display
 // code written for GoNB (gonbui.DisplayHTML, UpdateHTML, Sync, ...) works
-// in gopar cells unchanged.
+// in gopar cells unchanged. It is the one channel from a cell program to
+// the kernel: the cell runtime sends its results and clears through it
+// too (see package childproto).
 package gonbpipe
 
 import (
@@ -18,6 +20,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gopar/gopar/internal/childproto"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
 )
 
@@ -26,6 +29,10 @@ type Handler interface {
 	// Display shows rich output. DisplayID is set for outputs that a
 	// later message with the same id replaces.
 	Display(data map[string]any, metadata map[string]any, displayID string)
+	// Result sets the cell's execute_result (childproto.ResultKey).
+	Result(data map[string]any)
+	// ClearOutput clears the cell's output (childproto.MIMEClearOutput).
+	ClearOutput(wait bool)
 	// RequestInput asks the front end for a line of input to be written
 	// to the program's stdin (gonbui.RequestInput).
 	RequestInput(prompt string, password bool)
@@ -135,6 +142,11 @@ func (p *Pipes) handle(msg *protocol.DisplayData) {
 	if _, ok := msg.Data[protocol.MIMECommSubscribe]; ok {
 		return
 	}
+	if v, ok := msg.Data[childproto.MIMEClearOutput]; ok {
+		wait, _ := v.(bool)
+		p.handler.ClearOutput(wait)
+		return
+	}
 	data := make(map[string]any, len(msg.Data))
 	for mime, content := range msg.Data {
 		switch c := content.(type) {
@@ -147,6 +159,10 @@ func (p *Pipes) handle(msg *protocol.DisplayData) {
 	}
 	if _, ok := data["text/plain"]; !ok {
 		data["text/plain"] = ""
+	}
+	if result, _ := msg.Metadata[childproto.ResultKey].(bool); result {
+		p.handler.Result(data)
+		return
 	}
 	p.handler.Display(data, msg.Metadata, msg.DisplayID)
 }

@@ -10,6 +10,8 @@ type nopHandler struct{}
 
 func (nopHandler) Display(map[string]any, map[string]any, string) {}
 func (nopHandler) RequestInput(string, bool)                      {}
+func (nopHandler) Result(map[string]any)                          {}
+func (nopHandler) ClearOutput(bool)                               {}
 
 // Close must return even when the program ended before Serve got as far
 // as opening its pipe: a race that once left a cell without a reply.

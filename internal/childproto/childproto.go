@@ -1,0 +1,136 @@
+// Package childproto is the protocol between the kernel and the program a
+// cell runs as: the environment the kernel gives the program, the files
+// they share, the calls the engine writes into the composed program and
+// the markers that program puts on what it displays. The engine and the
+// cell runtime (kernel/cellrt) both import it, so the two cannot drift.
+//
+// Everything a program shows reaches the kernel over one channel, GoNB's
+// display pipe (gonbui): displays, updates, input requests, and the two
+// kinds gonbui has no word for, the cell's result and clearing the
+// output, which travel as a marked display.
+package childproto
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// Environment variables the kernel sets for the program.
+const (
+	// StateDirEnv holds the directory where the program loads and saves
+	// carried variables.
+	StateDirEnv = "GOPAR_STATE_DIR"
+	// LineFileEnv holds the path of an 8-byte file in which the program
+	// records the cell line it is running. The kernel reads it after the
+	// program exits, so an os.Exit or a kill can still be reported at its
+	// line: the program cannot say so itself once it is gone, and a
+	// shared mapping needs no system call per line.
+	LineFileEnv = "GOPAR_LINE_FILE"
+)
+
+// EncodeLine packs a cell number and line for the line file.
+func EncodeLine(cellNum, line int) uint64 {
+	return uint64(uint32(cellNum))<<32 | uint64(uint32(line))
+}
+
+// DecodeLine unpacks what EncodeLine packed.
+func DecodeLine(v uint64) (cellNum, line int) {
+	return int(v >> 32), int(uint32(v))
+}
+
+// Display markers.
+const (
+	// ResultKey, set to true in a display's metadata, makes it the cell's
+	// execute_result instead of a display_data. The kernel removes it.
+	ResultKey = "gopar/result"
+	// MIMEClearOutput as a display's only data clears the cell's output;
+	// its value is a bool, wait (clear when new output arrives).
+	MIMEClearOutput = "gopar/clear_output"
+)
+
+// The runtime package, as composed programs import it.
+const (
+	RuntimePath = "github.com/gopar/gopar/kernel/cellrt"
+	// RuntimeName is the name the program imports it under, one no cell
+	// is likely to use.
+	RuntimeName = "gopar_rt"
+)
+
+// The calls the engine writes into a composed program, as Go source. The
+// runtime's test compiles each against the runtime.
+
+// RegisterCall tells the codec about a type the cells declare, so that
+// values of it held in interfaces can be loaded.
+func RegisterCall(typeName string) string {
+	return RuntimeName + ".Register[" + typeName + "]()"
+}
+
+// LoadVarsCall loads carried variables; vars is a map[string]any literal
+// from names to addresses.
+func LoadVarsCall(vars string) string { return RuntimeName + ".LoadVars(" + vars + ")" }
+
+// SaveVarsCall saves the variables the cell set or used.
+func SaveVarsCall(vars string) string { return RuntimeName + ".SaveVars(" + vars + ")" }
+
+// AtCall records that the statement at cell[cellNum] line is about to run.
+func AtCall(cellNum, line int) string {
+	return RuntimeName + ".At(" + strconv.Itoa(cellNum) + ", " + strconv.Itoa(line) + ")"
+}
+
+// ShowCall shows the values of the cell's last expression as its result.
+func ShowCall(expr string) string { return RuntimeName + ".Show(" + expr + ")" }
+
+// TypesFile is the file, in the state directory, that records each
+// carried variable's type as Go source, so that the next program can
+// declare it.
+const TypesFile = "types.json"
+
+// VarType is a carried variable's type as Go source. Package qualifiers
+// are aliases that Imports maps to import paths.
+type VarType struct {
+	Source  string            `json:"source"`
+	Imports map[string]string `json:"imports,omitempty"` // alias -> path
+}
+
+// ReadTypes returns the recorded types of the variables in dir.
+func ReadTypes(dir string) (map[string]VarType, error) {
+	b, err := os.ReadFile(filepath.Join(dir, TypesFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return map[string]VarType{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	types := map[string]VarType{}
+	if err := json.Unmarshal(b, &types); err != nil {
+		return nil, fmt.Errorf("read %s: %w", TypesFile, err)
+	}
+	return types, nil
+}
+
+// WriteTypes records the types of the variables in dir, replacing the
+// file whole so that a reader never sees half of it.
+func WriteTypes(dir string, types map[string]VarType) error {
+	b, err := json.MarshalIndent(types, "", "  ")
+	if err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, "types-*.tmp")
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return os.Rename(f.Name(), filepath.Join(dir, TypesFile))
+}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/gopar/gopar/internal/cell"
+	"github.com/gopar/gopar/internal/cell/celltest"
 	"github.com/gopar/gopar/internal/engine"
 )
 
@@ -104,20 +105,11 @@ display.ClearOutput(true)
 fmt.Println("warm:", squares, err)
 `
 
-// discardSink drops what the warming cell shows; only its failure matters.
-type discardSink struct{}
-
-func (discardSink) Stream(string, string) {}
-func (discardSink) Display(cell.Display)  {}
-func (discardSink) ClearOutput(bool)      {}
-func (discardSink) Input(context.Context, string, bool) (string, error) {
-	return "", cell.ErrNoStdin
-}
-
 func warmEngine(ctx context.Context, eng *engine.Engine) error {
-	res := eng.Execute(ctx, cell.Request{Code: warmCell, Count: 1}, discardSink{})
+	var rec celltest.Recorder
+	res := eng.Execute(ctx, cell.Request{Code: warmCell, Count: 1}, &rec)
 	if res.Err != nil {
-		return fmt.Errorf("warm build caches: %s\n%s", res.Err.Value, strings.Join(res.Err.Traceback, "\n"))
+		return fmt.Errorf("warm build caches: %s\n%s\n%s", res.Err.Value, strings.Join(res.Err.Traceback, "\n"), rec.Stderr())
 	}
 	return nil
 }

@@ -96,7 +96,7 @@ func runNotebook(ctx context.Context, eng *engine.Engine, path, out string, keep
 		count++
 		code := sourceText(cm["source"])
 		rec := &outputs{}
-		res := eng.Execute(ctx, cell.Request{Code: code, Count: count, StoreHistory: true}, rec)
+		res := eng.Execute(ctx, cell.Request{Code: code, Count: count}, rec)
 		if res.Value != nil {
 			rec.add(map[string]any{"output_type": "execute_result", "execution_count": count, "data": res.Value.Data, "metadata": map[string]any{}})
 		}
@@ -216,8 +216,4 @@ func (o *outputs) ClearOutput(wait bool) {
 		return
 	}
 	o.items, o.byID = nil, nil
-}
-
-func (o *outputs) Input(context.Context, string, bool) (string, error) {
-	return "", cell.ErrNoStdin
 }

@@ -10,18 +10,16 @@ import (
 	"errors"
 )
 
-// ErrNoStdin is returned by Sink.Input when the request that runs the cell
+// ErrNoStdin is returned by InputSink.Input when the request that runs the cell
 // did not allow stdin (allow_stdin false). The engine then gives the cell
 // end-of-file instead of waiting for input that cannot come.
 var ErrNoStdin = errors.New("stdin not allowed for this request")
 
 // Request is one execute_request as the engine needs it.
 type Request struct {
-	Code         string
-	Count        int  // execution_count this execution reports
-	Silent       bool // no output is broadcast; the protocol layer enforces it
-	StoreHistory bool
-	AllowStdin   bool
+	Code       string
+	Count      int // execution_count this execution reports
+	AllowStdin bool
 }
 
 // MIMEBundle maps a MIME type to its content: a string for text types, a
@@ -50,6 +48,12 @@ type Sink interface {
 	// ClearOutput clears the cell's output; with wait, only when new
 	// output arrives.
 	ClearOutput(wait bool)
+}
+
+// An InputSink can also ask the front end for input. A cell whose Sink is
+// not one reads end-of-file, as when the request does not allow stdin.
+type InputSink interface {
+	Sink
 	// Input asks the front end for one line of input (input_request) and
 	// returns what the user typed, without the newline. It returns
 	// ErrNoStdin when the request does not allow stdin, and ctx.Err() when

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gopar/gopar/internal/cell"
+	"github.com/gopar/gopar/internal/cell/celltest"
 )
 
 func TestUnchangedCellDoesNotRebuild(t *testing.T) {
@@ -24,8 +25,8 @@ func TestUnchangedCellDoesNotRebuild(t *testing.T) {
 	if got := r.e.work.builds.Load(); got != before {
 		t.Errorf("re-running an unchanged cell built %d time(s)", got-before)
 	}
-	if rec.stdout.String() != "same\n" {
-		t.Errorf("stdout = %q", rec.stdout.String())
+	if rec.Stdout() != "same\n" {
+		t.Errorf("stdout = %q", rec.Stdout())
 	}
 }
 
@@ -106,7 +107,7 @@ func newBenchEngine(b *testing.B) *Engine {
 }
 
 func execCell(b *testing.B, e *Engine, code string, count int) {
-	res := e.Execute(context.Background(), cell.Request{Code: code, Count: count}, &recorder{})
+	res := e.Execute(context.Background(), cell.Request{Code: code, Count: count}, &celltest.Recorder{})
 	if res.Err != nil {
 		b.Fatalf("cell failed: %s", res.Err.Value)
 	}
@@ -191,8 +192,8 @@ func TestNoValueCallBuildsOnce(t *testing.T) {
 	if got := r.e.work.builds.Load() - before; got != 1 {
 		t.Errorf("changed cell built %d times, want 1", got)
 	}
-	if res.Value != nil || rec.stdout.String() != "2a\n" {
-		t.Errorf("value %+v, stdout %q", res.Value, rec.stdout.String())
+	if res.Value != nil || rec.Stdout() != "2a\n" {
+		t.Errorf("value %+v, stdout %q", res.Value, rec.Stdout())
 	}
 	// Redefining the function to return a value shows it again.
 	r.ok("func note(s string) string { return s + \"!\" }")

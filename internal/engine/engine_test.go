@@ -5,75 +5,16 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gopar/gopar/internal/cell"
+	"github.com/gopar/gopar/internal/cell/celltest"
 )
-
-// recorder is a cell.Sink that keeps everything, in order.
-type recorder struct {
-	mu       sync.Mutex
-	events   []string // "stdout:...", "display:<mime>", "clear", "input"
-	stdout   strings.Builder
-	stderr   strings.Builder
-	displays []cell.Display
-	inputs   []string // answers to give, in order
-	asked    int
-}
-
-func (r *recorder) Stream(name, text string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if name == "stdout" {
-		r.stdout.WriteString(text)
-	} else {
-		r.stderr.WriteString(text)
-	}
-	r.events = append(r.events, name+":"+text)
-}
-
-func (r *recorder) Display(d cell.Display) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.displays = append(r.displays, d)
-	r.events = append(r.events, "display")
-}
-
-func (r *recorder) ClearOutput(wait bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.events = append(r.events, "clear")
-}
-
-func (r *recorder) Input(ctx context.Context, prompt string, password bool) (string, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.asked >= len(r.inputs) {
-		return "", cell.ErrNoStdin
-	}
-	r.asked++
-	return r.inputs[r.asked-1], nil
-}
-
-// waitFor waits until the cell has printed text: it is running.
-func (r *recorder) waitFor(t *testing.T, text string) {
-	t.Helper()
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		r.mu.Lock()
-		printed := strings.Contains(r.stdout.String(), text)
-		r.mu.Unlock()
-		if printed {
-			return
-		}
-	}
-	t.Fatalf("cell did not print %q within a minute", text)
-}
 
 // interruptible is a cell running in the background until interrupt.
 type interruptible struct {
-	rec       *recorder
+	rec       *celltest.Recorder
 	interrupt context.CancelFunc
 	done      chan cell.Result
 }
@@ -83,9 +24,9 @@ type interruptible struct {
 func startCell(t *testing.T, e *Engine, code string, count int, text string) *interruptible {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &interruptible{rec: &recorder{}, interrupt: cancel, done: make(chan cell.Result, 1)}
+	c := &interruptible{rec: &celltest.Recorder{}, interrupt: cancel, done: make(chan cell.Result, 1)}
 	go func() { c.done <- e.Execute(ctx, cell.Request{Code: code, Count: count}, c.rec) }()
-	c.rec.waitFor(t, text)
+	c.rec.WaitFor(t, text)
 	return c
 }
 
@@ -109,15 +50,15 @@ type runner2 struct {
 	count int
 }
 
-func (r *runner2) exec(code string) (cell.Result, *recorder) {
+func (r *runner2) exec(code string) (cell.Result, *celltest.Recorder) {
 	r.t.Helper()
 	r.count++
-	rec := &recorder{}
-	res := r.e.Execute(context.Background(), cell.Request{Code: code, Count: r.count, StoreHistory: true}, rec)
+	rec := &celltest.Recorder{}
+	res := r.e.Execute(context.Background(), cell.Request{Code: code, Count: r.count}, rec)
 	return res, rec
 }
 
-func (r *runner2) ok(code string) (cell.Result, *recorder) {
+func (r *runner2) ok(code string) (cell.Result, *celltest.Recorder) {
 	r.t.Helper()
 	res, rec := r.exec(code)
 	if res.Err != nil {
@@ -133,7 +74,7 @@ func TestEngineCells(t *testing.T) {
 	r := &runner2{t: t, e: newTestEngine(t)}
 
 	_, rec := r.ok(`fmt.Println("hello, world")`)
-	if got := rec.stdout.String(); got != "hello, world\n" {
+	if got := rec.Stdout(); got != "hello, world\n" {
 		t.Errorf("stdout = %q", got)
 	}
 
@@ -149,8 +90,8 @@ func TestEngineCells(t *testing.T) {
 
 	// A call with no result is run, not shown.
 	res, rec = r.ok("func hi() { fmt.Print(\"hi\") }\nhi()")
-	if res.Value != nil || rec.stdout.String() != "hi" {
-		t.Errorf("void call: value %+v, stdout %q", res.Value, rec.stdout.String())
+	if res.Value != nil || rec.Stdout() != "hi" {
+		t.Errorf("void call: value %+v, stdout %q", res.Value, rec.Stdout())
 	}
 	// fmt.Println returns two values: nothing is shown.
 	if res, _ := r.ok(`fmt.Println("x")`); res.Value != nil {
@@ -164,8 +105,8 @@ func TestEngineCells(t *testing.T) {
 	if res.Err == nil || !strings.Contains(res.Err.Value, "line 3") || !strings.Contains(res.Err.Value, "undefined: undefinedThing") {
 		t.Errorf("compile error = %+v", res.Err)
 	}
-	if rec.stderr.Len() != 0 {
-		t.Errorf("compile error wrote stderr %q", rec.stderr.String())
+	if rec.Stderr() != "" {
+		t.Errorf("compile error wrote stderr %q", rec.Stderr())
 	}
 	if res, _ := r.exec("broken()"); res.Err == nil {
 		t.Errorf("declaration from a failed cell was kept")
@@ -176,8 +117,8 @@ func TestEngineCells(t *testing.T) {
 	if res.Err == nil || res.Err.Name != "panic" || !strings.Contains(res.Err.Value, "line 2") || !strings.Contains(res.Err.Value, "boom") {
 		t.Errorf("panic error = %+v", res.Err)
 	}
-	if rec.stderr.Len() != 0 {
-		t.Errorf("panic wrote stderr %q", rec.stderr.String())
+	if rec.Stderr() != "" {
+		t.Errorf("panic wrote stderr %q", rec.Stderr())
 	}
 	// In a goroutine too.
 	res, _ = r.exec("done := make(chan bool)\ngo func() {\n\tvar p *int\n\t*p = 1\n\tdone <- true\n}()\n<-done")
@@ -206,7 +147,7 @@ func TestEngineInterrupt(t *testing.T) {
 	if res.Err == nil || res.Err.Name != "Interrupted" {
 		t.Fatalf("interrupted cell = %+v", res.Err)
 	}
-	res = e.Execute(context.Background(), cell.Request{Code: "1+1", Count: 2}, &recorder{})
+	res = e.Execute(context.Background(), cell.Request{Code: "1+1", Count: 2}, &celltest.Recorder{})
 	if res.Err != nil || res.Value.Data["text/plain"] != "2" {
 		t.Errorf("cell after interrupt = %+v %+v", res.Err, res.Value)
 	}
@@ -219,15 +160,15 @@ func TestEngineStdinAndDisplay(t *testing.T) {
 	r := &runner2{t: t, e: newTestEngine(t)}
 
 	r.count++
-	rec := &recorder{inputs: []string{"gopher"}}
+	rec := &celltest.Recorder{Inputs: []string{"gopher"}}
 	res := r.e.Execute(context.Background(), cell.Request{Code: "var s string\nfmt.Scanln(&s)\nfmt.Println(\"got\", s)", Count: r.count, AllowStdin: true}, rec)
-	if res.Err != nil || rec.stdout.String() != "got gopher\n" {
-		t.Errorf("stdin: err %+v stdout %q", res.Err, rec.stdout.String())
+	if res.Err != nil || rec.Stdout() != "got gopher\n" {
+		t.Errorf("stdin: err %+v stdout %q", res.Err, rec.Stdout())
 	}
 	// Without stdin, reading gives EOF instead of hanging.
 	_, rec = r.ok("b, err := io.ReadAll(os.Stdin)\nfmt.Println(len(b), err)")
-	if rec.stdout.String() != "0 <nil>\n" {
-		t.Errorf("no stdin: stdout %q", rec.stdout.String())
+	if rec.Stdout() != "0 <nil>\n" {
+		t.Errorf("no stdin: stdout %q", rec.Stdout())
 	}
 
 	_, rec = r.ok(`import "github.com/janpfeifer/gonb/gonbui"
@@ -236,14 +177,14 @@ gonbui.UpdateHTML("bar", "1")
 gonbui.UpdateHTML("bar", "2")
 gonbui.Sync()
 display.ClearOutput(false)`)
-	if len(rec.displays) != 3 {
-		t.Fatalf("displays = %+v", rec.displays)
+	if len(rec.Displays()) != 3 {
+		t.Fatalf("displays = %+v", rec.Displays())
 	}
-	if rec.displays[0].Data["text/html"] != "<b>hi</b>" || rec.displays[1].Update || !rec.displays[2].Update || rec.displays[2].DisplayID != "bar" {
-		t.Errorf("displays = %+v", rec.displays)
+	if rec.Displays()[0].Data["text/html"] != "<b>hi</b>" || rec.Displays()[1].Update || !rec.Displays()[2].Update || rec.Displays()[2].DisplayID != "bar" {
+		t.Errorf("displays = %+v", rec.Displays())
 	}
-	if rec.events[len(rec.events)-1] != "clear" {
-		t.Errorf("events = %q", rec.events)
+	if rec.Events()[len(rec.Events())-1] != "clear" {
+		t.Errorf("events = %q", rec.Events())
 	}
 }
 
@@ -256,17 +197,17 @@ func TestParallelProgressInCell(t *testing.T) {
 	r := &runner2{t: t, e: newTestEngine(t)}
 	r.ok("func slowSquare(x int) int {\n\ttime.Sleep(2 * time.Millisecond)\n\treturn x * x\n}")
 	res, rec := r.ok("squares, err := parallel.Map(make([]int, 400), slowSquare, parallel.Progress())\nfmt.Println(len(squares), err)")
-	if res.Err != nil || rec.stdout.String() != "400 <nil>\n" {
-		t.Fatalf("map: %v, stdout %q", res.Err, rec.stdout.String())
+	if res.Err != nil || rec.Stdout() != "400 <nil>\n" {
+		t.Fatalf("map: %v, stdout %q", res.Err, rec.Stdout())
 	}
-	if len(rec.displays) < 2 {
-		t.Fatalf("progress displays = %d, want a display and updates", len(rec.displays))
+	if len(rec.Displays()) < 2 {
+		t.Fatalf("progress displays = %d, want a display and updates", len(rec.Displays()))
 	}
-	first, last := rec.displays[0], rec.displays[len(rec.displays)-1]
+	first, last := rec.Displays()[0], rec.Displays()[len(rec.Displays())-1]
 	if first.DisplayID == "" || first.Update {
 		t.Errorf("first progress display = %+v", first)
 	}
-	for _, d := range rec.displays[1:] {
+	for _, d := range rec.Displays()[1:] {
 		if !d.Update || d.DisplayID != first.DisplayID {
 			t.Errorf("later progress display %+v does not update %q", d, first.DisplayID)
 		}
@@ -303,7 +244,7 @@ func TestRunProgramThatCannotStart(t *testing.T) {
 	dir := t.TempDir()
 	done := make(chan error, 1)
 	go func() {
-		_, err := run(context.Background(), runSpec{bin: filepath.Join(dir, "missing"), dir: dir, runDir: filepath.Join(dir, "run"), allowStdin: true}, &recorder{}, &displayIDs{})
+		_, err := run(context.Background(), runSpec{bin: filepath.Join(dir, "missing"), dir: dir, runDir: filepath.Join(dir, "run"), allowStdin: true}, &celltest.Recorder{}, &displayIDs{})
 		done <- err
 	}()
 	select {

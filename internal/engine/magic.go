@@ -18,7 +18,7 @@ import (
 	"github.com/gopar/gopar/internal/pkgindex"
 )
 
-const helpText = `gopar: Go cells in Jupyter
+const helpIntro = `gopar: Go cells in Jupyter
 
 A cell is Go source: imports, declarations (func, type, var, const) and
 statements, in any order. Statements run in order as the cell's body; no
@@ -27,16 +27,9 @@ that declares the same name replaces them. Missing imports are added and
 unused ones dropped. The value of a last expression is the cell's result.
 
 Magics (lines starting with %) and shell commands (lines starting with !):
-  %help              this text
-  %reset             forget every declaration, import and variable
-  %reset NAME...     forget carried variables
-  %vars              list carried variables with type and size
-  %env               list variables set with %env
-  %env NAME=VALUE    set an environment variable for later cells
-  %cd [DIR]          change the cells' working directory (print it)
-  %goflags [FLAGS]   set the flags for go build (print them)
-  %time              report build and run time of this cell
-  !CMD               run a shell command (end a line with \ to continue)
+`
+
+const helpOutro = `  !CMD               run a shell command (end a line with \ to continue)
   %%                 accepted and ignored, so GoNB notebooks run as they are
 
 Rich output: github.com/janpfeifer/gonb/gonbui (DisplayHTML, DisplayMarkdown,
@@ -46,6 +39,63 @@ Parallel work: github.com/gopar/gopar/parallel.
 Interrupt (the stop button) stops the running cell; the kernel stays.
 `
 
+// A magicCall is one % line being run.
+type magicCall struct {
+	req  cell.Request
+	line cellsrc.Magic
+	arg  string // what follows the magic's name, trimmed
+	sink cell.Sink
+	res  *cell.Result
+}
+
+// fail is the error of a magic line that is wrong.
+func (c magicCall) fail(msg string) *cell.Error { return magicError(c.req.Count, c.line, msg) }
+
+// A magicSpec is one entry of the magics table: its name, its lines in
+// %help (usage, then what it does), and what it does. A handler returns
+// an error only for a line that is wrong.
+type magicSpec struct {
+	name string
+	help [][2]string
+	run  func(e *Engine, c magicCall) *cell.Error
+}
+
+// magics is the table of % lines. %time is handled by Execute, around
+// the build and run it times. It is filled by init because %help reads
+// it.
+var magics []magicSpec
+
+func init() {
+	magics = []magicSpec{
+		{name: "help", help: [][2]string{{"%help", "this text"}}, run: (*Engine).magicHelp},
+		{name: "reset", help: [][2]string{
+			{"%reset", "forget every declaration, import and variable"},
+			{"%reset NAME...", "forget carried variables"},
+		}, run: (*Engine).magicReset},
+		{name: "vars", help: [][2]string{{"%vars", "list carried variables with type and size"}}, run: (*Engine).magicVars},
+		{name: "env", help: [][2]string{
+			{"%env", "list variables set with %env"},
+			{"%env NAME=VALUE", "set an environment variable for later cells"},
+		}, run: (*Engine).magicEnv},
+		{name: "cd", help: [][2]string{{"%cd [DIR]", "change the cells' working directory (print it)"}}, run: (*Engine).magicCd},
+		{name: "goflags", help: [][2]string{{"%goflags [FLAGS]", "set the flags for go build (print them)"}}, run: (*Engine).magicGoflags},
+		{name: "time", help: [][2]string{{"%time", "report build and run time of this cell"}}},
+	}
+}
+
+// helpText is %help's page, generated from the magics table.
+func helpText() string {
+	var b strings.Builder
+	b.WriteString(helpIntro)
+	for _, m := range magics {
+		for _, h := range m.help {
+			fmt.Fprintf(&b, "  %-18s %s\n", h[0], h[1])
+		}
+	}
+	b.WriteString(helpOutro)
+	return b.String()
+}
+
 // magic runs one % or ! line. It returns an error only for a line that
 // is wrong (an unknown magic); what a shell command does is its output.
 func (e *Engine) magic(ctx context.Context, req cell.Request, m cellsrc.Magic, sink cell.Sink, res *cell.Result) *cell.Error {
@@ -54,86 +104,106 @@ func (e *Engine) magic(ctx context.Context, req cell.Request, m cellsrc.Magic, s
 		return nil
 	}
 	name, arg, _ := strings.Cut(m.Text, " ")
-	arg = strings.TrimSpace(arg)
-	switch name {
-	case "help":
-		res.Payload = append(res.Payload, map[string]any{
-			"source": "page",
-			"data":   map[string]any{"text/plain": helpText},
-			"start":  0,
-		})
-	case "reset":
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		if arg != "" {
-			names := strings.Fields(arg)
-			for _, n := range names {
-				if _, ok := e.state.types[n]; !ok {
-					return magicError(req.Count, m, fmt.Sprintf("%%reset: no carried variable %s (%%vars lists them)", n))
-				}
-			}
-			if err := e.state.forget(names...); err != nil {
-				return magicError(req.Count, m, "%reset: "+err.Error())
-			}
-			sink.Stream("stdout", "forgot "+strings.Join(names, ", ")+"\n")
-			return nil
+	c := magicCall{req: req, line: m, arg: strings.TrimSpace(arg), sink: sink, res: res}
+	for _, spec := range magics {
+		if spec.name == name && spec.run != nil {
+			return spec.run(e, c)
 		}
+	}
+	return c.fail(fmt.Sprintf("unknown magic %%%s (%%help lists them)", name))
+}
+
+func (e *Engine) magicHelp(c magicCall) *cell.Error {
+	c.res.Payload = append(c.res.Payload, map[string]any{
+		"source": "page",
+		"data":   map[string]any{"text/plain": helpText()},
+		"start":  0,
+	})
+	return nil
+}
+
+func (e *Engine) magicReset(c magicCall) *cell.Error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if c.arg == "" {
 		e.prog = &program{}
 		e.state.reset()
-		sink.Stream("stdout", "reset: declarations, imports and variables forgotten\n")
-	case "vars":
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		sink.Stream("stdout", e.varsTable())
-	case "env":
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		if arg == "" {
-			for _, k := range sortedKeys(e.env) {
-				sink.Stream("stdout", k+"="+e.env[k]+"\n")
-			}
-			return nil
-		}
-		k, v, ok := strings.Cut(arg, "=")
-		if !ok {
-			k, v, ok = strings.Cut(arg, " ")
-		}
-		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
-		if !ok || k == "" {
-			return magicError(req.Count, m, "usage: %env NAME=VALUE")
-		}
-		e.env[k] = v
-	case "cd":
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		if arg != "" {
-			dir := arg
-			if strings.HasPrefix(dir, "~") {
-				home, _ := os.UserHomeDir()
-				dir = filepath.Join(home, dir[1:])
-			}
-			if !filepath.IsAbs(dir) {
-				dir = filepath.Join(e.dir, dir)
-			}
-			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-				return magicError(req.Count, m, fmt.Sprintf("%%cd: not a directory: %s", dir))
-			}
-			e.dir = filepath.Clean(dir)
-		}
-		sink.Stream("stdout", e.dir+"\n")
-	case "goflags":
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		if arg != "" {
-			e.goflags = strings.Fields(arg)
-			if arg == `""` || arg == "''" {
-				e.goflags = nil
-			}
-		}
-		sink.Stream("stdout", fmt.Sprintf("goflags: %q\n", e.goflags))
-	default:
-		return magicError(req.Count, m, fmt.Sprintf("unknown magic %%%s (%%help lists them)", name))
+		c.sink.Stream("stdout", "reset: declarations, imports and variables forgotten\n")
+		return nil
 	}
+	names := strings.Fields(c.arg)
+	for _, n := range names {
+		if _, ok := e.state.types[n]; !ok {
+			return c.fail(fmt.Sprintf("%%reset: no carried variable %s (%%vars lists them)", n))
+		}
+	}
+	if err := e.state.forget(names...); err != nil {
+		return c.fail("%reset: " + err.Error())
+	}
+	c.sink.Stream("stdout", "forgot "+strings.Join(names, ", ")+"\n")
+	return nil
+}
+
+func (e *Engine) magicVars(c magicCall) *cell.Error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c.sink.Stream("stdout", e.varsTable())
+	return nil
+}
+
+func (e *Engine) magicEnv(c magicCall) *cell.Error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if c.arg == "" {
+		for _, k := range sortedKeys(e.env) {
+			c.sink.Stream("stdout", k+"="+e.env[k]+"\n")
+		}
+		return nil
+	}
+	k, v, ok := strings.Cut(c.arg, "=")
+	if !ok {
+		k, v, ok = strings.Cut(c.arg, " ")
+	}
+	k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+	if !ok || k == "" {
+		return c.fail("usage: %env NAME=VALUE")
+	}
+	e.env[k] = v
+	return nil
+}
+
+func (e *Engine) magicCd(c magicCall) *cell.Error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if c.arg != "" {
+		dir := c.arg
+		if strings.HasPrefix(dir, "~") {
+			home, _ := os.UserHomeDir()
+			dir = filepath.Join(home, dir[1:])
+		}
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(e.dir, dir)
+		}
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			return c.fail(fmt.Sprintf("%%cd: not a directory: %s", dir))
+		}
+		e.dir = filepath.Clean(dir)
+	}
+	c.sink.Stream("stdout", e.dir+"\n")
+	return nil
+}
+
+func (e *Engine) magicGoflags(c magicCall) *cell.Error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch c.arg {
+	case "":
+	case `""`, "''":
+		e.goflags = nil
+	default:
+		e.goflags = strings.Fields(c.arg)
+	}
+	c.sink.Stream("stdout", fmt.Sprintf("goflags: %q\n", e.goflags))
 	return nil
 }
 

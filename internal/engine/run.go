@@ -261,7 +261,10 @@ func (r *runner) RequestInput(prompt string, password bool) {
 }
 
 func (r *runner) input(prompt string, password bool) bool {
-	line, err := r.sink.Input(r.ctx, prompt, password)
+	line, err := "", cell.ErrNoStdin
+	if in, ok := r.sink.(cell.InputSink); ok {
+		line, err = in.Input(r.ctx, prompt, password)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.stdin == nil {

@@ -8,7 +8,7 @@ import (
 func out(t *testing.T, r *runner2, code string) string {
 	t.Helper()
 	_, rec := r.ok(code)
-	return rec.stdout.String()
+	return rec.Stdout()
 }
 
 func TestCarriedVariables(t *testing.T) {

@@ -133,11 +133,9 @@ func (k *Kernel) execute(ctx context.Context, job execJob) {
 		}
 	}
 	res := k.callExecute(cellCtx, cell.Request{
-		Code:         req.Code,
-		Count:        count,
-		Silent:       req.Silent,
-		StoreHistory: req.StoreHistory,
-		AllowStdin:   req.AllowStdin,
+		Code:       req.Code,
+		Count:      count,
+		AllowStdin: req.AllowStdin,
 	}, sink)
 	k.setCancelRun(nil)
 	cancel()

@@ -30,7 +30,7 @@ func TestJupyterClientInterop(t *testing.T) {
 		case "fail":
 			return cell.Result{Err: &cell.Error{Name: "CompileError", Value: "undefined: fail", Traceback: []string{"cell[2] line 1: undefined: fail"}}}
 		case "ask":
-			v, err := sink.Input(ctx, "name: ", false)
+			v, err := sink.(cell.InputSink).Input(ctx, "name: ", false)
 			if err != nil {
 				v = err.Error()
 			}

@@ -49,7 +49,7 @@ type cellSink struct {
 	closed   bool
 }
 
-var _ cell.Sink = (*cellSink)(nil)
+var _ cell.InputSink = (*cellSink)(nil)
 
 // Stream implements cell.Sink.
 func (s *cellSink) Stream(name, text string) {

@@ -142,42 +142,49 @@ func sourceText(v any) string {
 	return ""
 }
 
-// outputs collects a cell's outputs in nbformat's shape.
+// outputs collects a cell's outputs in nbformat's shape. Which display
+// ids were shown before is the engine's to know (cell.Display.Update);
+// outputs only finds the one an update replaces.
 type outputs struct {
 	mu        sync.Mutex
-	items     []map[string]any
-	byID      map[string]int
+	items     []output
 	clearNext bool
+}
+
+type output struct {
+	item      map[string]any
+	displayID string
 }
 
 func (o *outputs) add(item map[string]any) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.addLocked(item)
+	o.addLocked(output{item: item})
 }
 
-func (o *outputs) addLocked(item map[string]any) {
+func (o *outputs) addLocked(out output) {
 	if o.clearNext {
-		o.items, o.byID, o.clearNext = nil, nil, false
+		o.items, o.clearNext = nil, false
 	}
 	// Consecutive text on one stream is one output, as Jupyter stores it.
-	if item["output_type"] == "stream" && len(o.items) > 0 {
-		last := o.items[len(o.items)-1]
+	if item := out.item; item["output_type"] == "stream" && len(o.items) > 0 {
+		last := o.items[len(o.items)-1].item
 		if last["output_type"] == "stream" && last["name"] == item["name"] {
 			last["text"] = last["text"].(string) + item["text"].(string)
 			return
 		}
 	}
-	o.items = append(o.items, item)
+	o.items = append(o.items, out)
 }
 
 func (o *outputs) list() []map[string]any {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.items == nil {
-		return []map[string]any{}
+	list := make([]map[string]any, len(o.items))
+	for i, out := range o.items {
+		list[i] = out.item
 	}
-	return o.items
+	return list
 }
 
 func (o *outputs) Stream(name, text string) {
@@ -188,24 +195,23 @@ func (o *outputs) Display(d cell.Display) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.clearNext {
-		o.items, o.byID, o.clearNext = nil, nil, false
+		o.items, o.clearNext = nil, false
 	}
 	md := d.Metadata
 	if md == nil {
 		md = map[string]any{}
 	}
-	item := map[string]any{"output_type": "display_data", "data": d.Data, "metadata": md}
-	if d.DisplayID != "" {
-		if i, ok := o.byID[d.DisplayID]; ok && i < len(o.items) {
-			o.items[i] = item
-			return
+	out := output{item: map[string]any{"output_type": "display_data", "data": d.Data, "metadata": md}, displayID: d.DisplayID}
+	if d.Update {
+		for i := len(o.items) - 1; i >= 0; i-- {
+			if o.items[i].displayID == d.DisplayID {
+				o.items[i] = out
+				return
+			}
 		}
-		if o.byID == nil {
-			o.byID = map[string]int{}
-		}
-		o.byID[d.DisplayID] = len(o.items)
+		// Shown in an earlier cell: the update shows here.
 	}
-	o.addLocked(item)
+	o.addLocked(out)
 }
 
 func (o *outputs) ClearOutput(wait bool) {
@@ -215,5 +221,5 @@ func (o *outputs) ClearOutput(wait bool) {
 		o.clearNext = true
 		return
 	}
-	o.items, o.byID = nil, nil
+	o.items = nil
 }

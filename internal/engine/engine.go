@@ -159,7 +159,7 @@ func (e *Engine) environ() []string {
 	return env
 }
 
-// Execute runs one cell; see cell.Engine.
+// Execute runs one cell; see cell.Runner.
 func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) cell.Result {
 	e.execMu.Lock()
 	defer e.execMu.Unlock()
@@ -172,18 +172,9 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 		return cell.Result{Err: sourceError(req.Count, err, e)}
 	}
 	var res cell.Result
-	timing := false
-	for _, m := range pc.magics {
-		if m.CellMarker {
-			continue
-		}
-		if strings.TrimSpace(m.Text) == "time" && !m.Shell {
-			timing = true
-			continue
-		}
-		if errRes := e.magic(ctx, req, m, sink, &res); errRes != nil {
-			return cell.Result{Err: errRes, Payload: res.Payload}
-		}
+	timing, merr := e.runMagics(ctx, req, pc, sink, &res)
+	if merr != nil {
+		return cell.Result{Err: merr, Payload: res.Payload}
 	}
 	if len(pc.imports) == 0 && len(pc.decls) == 0 && len(pc.stmts) == 0 {
 		return res
@@ -195,17 +186,45 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 		return res
 	}
 	built := time.Since(start)
+	start = time.Now()
+	out, err := e.runProgram(ctx, req, bin, prog, plan, sink)
+	if timing {
+		sink.Stream("stdout", fmt.Sprintf("time: build %v, run %v\n", built.Round(time.Millisecond), time.Since(start).Round(time.Millisecond)))
+	}
+	res.Value, res.Err = e.outcome(req.Count, out, err)
+	return res
+}
+
+// runMagics runs the cell's % and ! lines in order and reports whether
+// the cell asked for %time. It stops at the first magic line that is
+// wrong.
+func (e *Engine) runMagics(ctx context.Context, req cell.Request, pc *parsedCell, sink cell.Sink, res *cell.Result) (timing bool, err *cell.Error) {
+	for _, m := range pc.magics {
+		switch {
+		case m.CellMarker:
+		case strings.TrimSpace(m.Text) == "time" && !m.Shell:
+			timing = true
+		default:
+			if err := e.magic(ctx, req, m, sink, res); err != nil {
+				return timing, err
+			}
+		}
+	}
+	return timing, nil
+}
+
+// runProgram runs a cell's built program. The merged declarations are
+// kept from here on; the variables it saves are adopted only when it
+// succeeds.
+func (e *Engine) runProgram(ctx context.Context, req cell.Request, bin string, prog *program, plan varPlan, sink cell.Sink) (runOutcome, error) {
 	e.mu.Lock()
 	e.prog = prog
 	dir := e.dir
-	stateDir, newGen, serr := e.prepareState(plan, sink)
+	stateDir, newGen, err := e.prepareState(plan, sink)
 	e.mu.Unlock()
-	if serr != nil {
-		res.Err = lineError("StateError", serr.Error())
-		return res
+	if err != nil {
+		return runOutcome{}, &stateError{err}
 	}
-
-	start = time.Now()
 	env := e.environ()
 	if stateDir != "" {
 		env = append(env, childproto.StateDirEnv+"="+stateDir)
@@ -217,10 +236,9 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 		allowStdin: req.AllowStdin,
 		runDir:     filepath.Join(filepath.Dir(e.work.dir), "run"),
 	}, sink, &e.ids)
-	succeeded := err == nil && !out.interrupted && out.panicText == "" && out.exitCode == 0
 	if newGen != "" {
 		e.mu.Lock()
-		if succeeded {
+		if err == nil && out.succeeded() {
 			if aerr := e.state.adopt(newGen); aerr != nil {
 				sink.Stream("stderr", aerr.Error()+"\n")
 			}
@@ -229,32 +247,39 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 		}
 		e.mu.Unlock()
 	}
-	if timing {
-		sink.Stream("stdout", fmt.Sprintf("time: build %v, run %v\n", built.Round(time.Millisecond), time.Since(start).Round(time.Millisecond)))
-	}
+	return out, err
+}
+
+// stateError is a failure to prepare the carried variables for a run.
+type stateError struct{ err error }
+
+func (e *stateError) Error() string { return e.err.Error() }
+
+// outcome turns how a program ended into the cell's result or error.
+func (e *Engine) outcome(cellNum int, out runOutcome, err error) (*cell.Display, *cell.Error) {
+	var se *stateError
 	switch {
+	case errors.As(err, &se):
+		return nil, lineError("StateError", se.Error())
 	case err != nil:
-		res.Err = lineError("RunError", err.Error())
+		return nil, lineError("RunError", err.Error())
 	case out.interrupted:
-		msg := fmt.Sprintf("cell[%d] interrupted", req.Count)
-		res.Err = lineError("Interrupted", msg)
+		return nil, lineError("Interrupted", fmt.Sprintf("cell[%d] interrupted", cellNum))
 	case out.panicText != "":
-		res.Err = panicError(relabel(out.panicText, req.Count), e)
+		return nil, panicError(relabel(out.panicText, cellNum), e)
 	case out.exitCode != 0:
-		where := fmt.Sprintf("cell[%d]", req.Count)
+		where := fmt.Sprintf("cell[%d]", cellNum)
 		if out.cell == currentCell {
-			out.cell = req.Count
+			out.cell = cellNum
 		}
 		if out.line > 0 {
 			where = fmt.Sprintf("cell[%d] line %d", out.cell, out.line)
 		}
 		msg := fmt.Sprintf("%s: program exited with status %d", where, out.exitCode)
 		tb := append([]string{msg}, quoteLine(e, out.cell, out.line, 0)...)
-		res.Err = &cell.Error{Name: "ExitError", Value: msg, Traceback: tb}
-	default:
-		res.Value = out.value
+		return nil, &cell.Error{Name: "ExitError", Value: msg, Traceback: tb}
 	}
-	return res
+	return out.value, nil
 }
 
 // compile builds the program for a cell. On success it returns the

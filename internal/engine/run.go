@@ -48,6 +48,11 @@ type runOutcome struct {
 	cell, line int
 }
 
+// succeeded reports whether the program ran to its end.
+func (o runOutcome) succeeded() bool {
+	return !o.interrupted && o.panicText == "" && o.exitCode == 0
+}
+
 // runner is what one run shares between its goroutines.
 type runner struct {
 	sink     cell.Sink
@@ -81,26 +86,91 @@ func (d *displayIDs) update(id string) bool {
 // to the sink until it exits. Cancelling ctx interrupts it.
 func run(ctx context.Context, spec runSpec, sink cell.Sink, ids *displayIDs) (runOutcome, error) {
 	r := &runner{sink: sink, ctx: ctx, displays: ids}
-
-	if err := os.MkdirAll(spec.runDir, 0o700); err != nil {
-		return runOutcome{}, fmt.Errorf("run dir: %w", err)
-	}
-	lineFile := filepath.Join(spec.runDir, "line")
-	if err := os.WriteFile(lineFile, make([]byte, 8), 0o600); err != nil {
-		return runOutcome{}, fmt.Errorf("line file: %w", err)
-	}
-	pipes, err := gonbpipe.NewPipes(spec.runDir, r)
+	c, err := start(spec, r)
 	if err != nil {
 		return runOutcome{}, err
 	}
+	var wg sync.WaitGroup
+	panicText := &panicCatcher{sink: sink}
+	wg.Add(2)
+	go func() { defer wg.Done(); r.pump(c.stdout, "stdout", nil) }()
+	go func() { defer wg.Done(); r.pump(c.stderr, "stderr", panicText) }()
+	servedDisplay := make(chan struct{})
+	go func() { defer close(servedDisplay); c.pipes.Serve() }()
+
+	exited := make(chan struct{})
+	var waitErr error
+	go func() {
+		waitErr = c.cmd.Wait()
+		// Whatever the program started in its group goes with it, so no
+		// stray process keeps the output pipes open.
+		syscall.Kill(-c.pid, syscall.SIGKILL)
+		close(exited)
+	}()
+	if spec.allowStdin {
+		go r.watchStdin(c.pid, exited)
+	}
+	out := runOutcome{interrupted: c.wait(ctx, exited)}
+	wg.Wait()
+	c.stdout.Close()
+	c.stderr.Close()
+	c.pipes.Close()
+	<-servedDisplay
+	out.value = r.finish()
+	out.panicText = panicText.text()
+	if b, err := os.ReadFile(c.lineFile); err == nil && len(b) == 8 {
+		out.cell, out.line = childproto.DecodeLine(binary.LittleEndian.Uint64(b))
+	}
+	var exitErr *exec.ExitError
+	if errors.As(waitErr, &exitErr) {
+		out.exitCode = exitErr.ExitCode()
+		if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			out.exitCode = 128 + int(ws.Signal())
+		}
+	} else if waitErr != nil {
+		return out, fmt.Errorf("wait for program: %w", waitErr)
+	}
+	if out.exitCode == 0 && out.panicText != "" {
+		// Text that looked like a panic report but the program went on and
+		// succeeded: it was ordinary output after all.
+		sink.Stream("stderr", out.panicText)
+		out.panicText = ""
+	}
+	return out, nil
+}
+
+// A child is a started program and the kernel's ends of its channels.
+type child struct {
+	cmd            *exec.Cmd
+	pid            int
+	stdout, stderr *os.File
+	pipes          *gonbpipe.Pipes
+	lineFile       string
+}
+
+// start starts the program with its output pipes, the display pipes and,
+// when allowed, a stdin pipe.
+func start(spec runSpec, r *runner) (*child, error) {
+	if err := os.MkdirAll(spec.runDir, 0o700); err != nil {
+		return nil, fmt.Errorf("run dir: %w", err)
+	}
+	c := &child{lineFile: filepath.Join(spec.runDir, "line")}
+	if err := os.WriteFile(c.lineFile, make([]byte, 8), 0o600); err != nil {
+		return nil, fmt.Errorf("line file: %w", err)
+	}
+	pipes, err := gonbpipe.NewPipes(spec.runDir, r)
+	if err != nil {
+		return nil, err
+	}
+	c.pipes = pipes
 	// Until the program runs, a failure releases everything made so far.
 	var made []*os.File
-	fail := func(err error) (runOutcome, error) {
+	fail := func(err error) (*child, error) {
 		for _, f := range made {
 			f.Close()
 		}
 		pipes.Discard()
-		return runOutcome{}, err
+		return nil, err
 	}
 	pipe := func(what string) (rd, wr *os.File, err error) {
 		rd, wr, err = os.Pipe()
@@ -119,10 +189,9 @@ func run(ctx context.Context, spec runSpec, sink cell.Sink, ids *displayIDs) (ru
 		return fail(err)
 	}
 	childEnds := []*os.File{outW, errW}
-
 	cmd := exec.Command(spec.bin)
 	cmd.Dir = spec.dir
-	cmd.Env = append(append(spec.env, pipes.Env()...), childproto.LineFileEnv+"="+lineFile)
+	cmd.Env = append(append(spec.env, pipes.Env()...), childproto.LineFileEnv+"="+c.lineFile)
 	cmd.Stdout = outW
 	cmd.Stderr = errW
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -143,75 +212,38 @@ func run(ctx context.Context, spec runSpec, sink cell.Sink, ids *displayIDs) (ru
 	for _, f := range childEnds {
 		f.Close()
 	}
-	pid := cmd.Process.Pid
+	c.cmd, c.pid, c.stdout, c.stderr = cmd, cmd.Process.Pid, outR, errR
+	return c, nil
+}
 
-	var wg sync.WaitGroup
-	panicText := &panicCatcher{sink: sink}
-	wg.Add(2)
-	go func() { defer wg.Done(); r.pump(outR, "stdout", nil) }()
-	go func() { defer wg.Done(); r.pump(errR, "stderr", panicText) }()
-	servedDisplay := make(chan struct{})
-	go func() { defer close(servedDisplay); pipes.Serve() }()
-
-	exited := make(chan struct{})
-	var waitErr error
-	go func() {
-		waitErr = cmd.Wait()
-		// Whatever the program started in its group goes with it, so no
-		// stray process keeps the output pipes open.
-		syscall.Kill(-pid, syscall.SIGKILL)
-		close(exited)
-	}()
-	if spec.allowStdin {
-		go r.watchStdin(pid, exited)
-	}
-
-	var out runOutcome
+// wait waits for the program to exit. Cancelling ctx sends SIGINT to its
+// group, which parallel turns into cancellation, then SIGKILL after a
+// grace period. It reports whether the program was interrupted.
+func (c *child) wait(ctx context.Context, exited <-chan struct{}) (interrupted bool) {
 	select {
 	case <-exited:
+		return false
 	case <-ctx.Done():
-		out.interrupted = true
-		syscall.Kill(-pid, syscall.SIGINT)
-		select {
-		case <-exited:
-		case <-time.After(interruptGrace):
-			syscall.Kill(-pid, syscall.SIGKILL)
-			<-exited
-		}
 	}
-	wg.Wait()
-	outR.Close()
-	errR.Close()
-	pipes.Close()
-	<-servedDisplay
+	syscall.Kill(-c.pid, syscall.SIGINT)
+	select {
+	case <-exited:
+	case <-time.After(interruptGrace):
+		syscall.Kill(-c.pid, syscall.SIGKILL)
+		<-exited
+	}
+	return true
+}
+
+// finish closes the program's stdin and returns its result.
+func (r *runner) finish() *cell.Display {
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	if r.stdin != nil {
 		r.stdin.Close()
 		r.stdin = nil
 	}
-	out.value = r.value
-	r.mu.Unlock()
-
-	out.panicText = panicText.text()
-	if b, err := os.ReadFile(lineFile); err == nil && len(b) == 8 {
-		out.cell, out.line = childproto.DecodeLine(binary.LittleEndian.Uint64(b))
-	}
-	var exitErr *exec.ExitError
-	if errors.As(waitErr, &exitErr) {
-		out.exitCode = exitErr.ExitCode()
-		if ws, ok := exitErr.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			out.exitCode = 128 + int(ws.Signal())
-		}
-	} else if waitErr != nil {
-		return out, fmt.Errorf("wait for program: %w", waitErr)
-	}
-	if out.exitCode == 0 && out.panicText != "" {
-		// Text that looked like a panic report but the program went on and
-		// succeeded: it was ordinary output after all.
-		sink.Stream("stderr", out.panicText)
-		out.panicText = ""
-	}
-	return out, nil
+	return r.value
 }
 
 // pump copies a program's output stream to the sink as it arrives.

@@ -33,6 +33,14 @@
 // the first failure stops the call (items not yet started do not start);
 // CollectErrors runs every item and joins all failures.
 //
+// # Options
+//
+// Options (Workers, Chunk, Context, Timeout, CollectErrors, Progress,
+// ProgressTo) follow the items and the function. An option that does not
+// apply to a call, such as Timeout for MapChunks or Chunk for a Pool, is
+// an error naming the option and the call, as an invalid value is; the
+// Option type lists which apply where.
+//
 // # Cancellation and interrupts
 //
 // A call stops when its context (the Context option, or MapCtx's argument)

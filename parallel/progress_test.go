@@ -12,7 +12,10 @@ import (
 
 // fastTicks makes the bar redraw often, so that tests see intermediate
 // states without running long.
-func fastTicks(c *config) { c.progTick = time.Millisecond }
+var fastTicks = Option{set: func(c *config) error {
+	c.progTick = time.Millisecond
+	return nil
+}}
 
 var countRE = regexp.MustCompile(`(\d+)(?:/(\d+))? \|`)
 

@@ -99,8 +99,23 @@ func TestMapPanicNamesItem(t *testing.T) {
 		if strings.Contains(string(pe.Stack), "runtime/debug.Stack") {
 			t.Errorf("stack not trimmed:\n%s", pe.Stack)
 		}
-		if len(out) != len(xs) || out[136] != 0 && out[136] != 136 {
-			t.Errorf("partial results malformed: len %d", len(out))
+		// Items that ran keep their result; the failed item and those that
+		// did not run are zero. One worker runs them in order, so exactly
+		// the items before the failure ran.
+		if len(out) != len(xs) {
+			t.Fatalf("workers=%d: %d results for %d items", workers, len(out), len(xs))
+		}
+		for i, v := range out {
+			switch {
+			case v != 0 && v != i:
+				t.Errorf("workers=%d: out[%d] = %d, want %d or zero", workers, i, v, i)
+			case i == 137 && v != 0:
+				t.Errorf("workers=%d: failed item has result %d, want zero", workers, v)
+			case workers == 1 && i < 137 && v != i:
+				t.Errorf("workers=%d: out[%d] = %d, want %d: it ran before the failure", workers, i, v, i)
+			case workers == 1 && i > 137 && v != 0:
+				t.Errorf("workers=%d: out[%d] = %d, want zero: it ran after the failure", workers, i, v)
+			}
 		}
 	}
 }

@@ -648,19 +648,27 @@ func TestGoexitInItem(t *testing.T) {
 	if err := <-done; err != notReturned {
 		t.Errorf("caller that called Goexit returned %v", err)
 	}
-	// Items on a helper: the call must report the item, not lose it.
+	// Items on a helper: the call must report the item, not lose it. The
+	// caller takes item 0 before it starts the helper, and holds it until
+	// item 50 has started, so item 50 is the helper's.
+	setProcs(t, 2) // a token for the helper
 	xs := make([]int, 100)
 	for i := range xs {
 		xs[i] = i
 	}
+	reached := make(chan struct{})
 	go func() {
 		err := notReturned
 		defer func() { done <- err }()
 		_, err = Map(xs, func(x int) int {
-			if x == 0 {
-				time.Sleep(50 * time.Millisecond) // let the helper take the rest
-			}
-			if x == 50 {
+			switch x {
+			case 0:
+				select {
+				case <-reached:
+				case <-time.After(time.Minute): // only if no helper ever came
+				}
+			case 50:
+				close(reached)
 				runtime.Goexit()
 			}
 			return x
@@ -669,7 +677,8 @@ func TestGoexitInItem(t *testing.T) {
 	err := <-done
 	var ie *ItemError
 	switch {
-	case err == notReturned: // the caller ran item 50 itself
+	case err == notReturned:
+		t.Error("the caller ran item 50, which the test meant for the helper")
 	case !errors.Is(err, errGoexit) || !errors.As(err, &ie) || ie.Index != 50:
 		t.Errorf("got %v, want item 50 reported", err)
 	}

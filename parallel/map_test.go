@@ -400,6 +400,8 @@ func TestResolveWorkers(t *testing.T) {
 
 func TestOversubscribedWorkers(t *testing.T) {
 	defer noLeaks(t)()
+	// Fewer cores than workers, whatever the machine has.
+	setProcs(t, 4)
 	var c concurrency
 	xs := make([]int, 64)
 	_, err := Map(xs, func(int) int {

@@ -126,7 +126,7 @@ func TestMapChunksCancel(t *testing.T) {
 			cancel()
 		}
 		time.Sleep(2 * time.Millisecond)
-	}, Context(ctx), Chunk(10))
+	}, Context(ctx), Chunk(10), Workers(2)) // each worker may have a chunk in flight
 	took := time.Since(time.Unix(0, after.Load()))
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error %v, want cancellation", err)

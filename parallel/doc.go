@@ -33,23 +33,43 @@
 // the first failure stops the call (items not yet started do not start);
 // CollectErrors runs every item and joins all failures.
 //
+// # Options
+//
+// Options (Workers, Chunk, Context, Timeout, CollectErrors, Progress,
+// ProgressTo) follow the items and the function. An option that does not
+// apply to a call, such as Timeout for MapChunks or Chunk for a Pool, is
+// an error naming the option and the call, as an invalid value is; the
+// Option type lists which apply where.
+//
 // # Cancellation and interrupts
 //
 // A call stops when its context (the Context option, or MapCtx's argument)
-// is done, and returns an error wrapping the context's cause. While any
-// call or Pool task runs, the package also handles SIGINT: the interrupt
-// button of a notebook, Ctrl-C in a terminal. It cancels every running call
-// with ErrInterrupted, no new item starts, and the calls return promptly
-// once the items in flight finish. Go cannot stop a running function from
-// outside, so a long item should take a context (MapCtx, Submit) and watch
-// ctx.Done() or pass ctx on. After an interrupt, later calls in the process
-// fail with ErrInterrupted at once, so a cell that loops over calls ends,
-// and a second SIGINT ends the program as Go does by default. A program
-// that is not inside a call keeps Go's default SIGINT behaviour.
+// is done, and returns an error wrapping the context's cause.
+//
+// In a notebook (a cell run by the gopar kernel), SIGINT is the interrupt
+// button, and the package handles it while any call or Pool task runs: it
+// cancels every running call with ErrInterrupted, no new item starts, and
+// the calls return promptly once the items in flight finish. Go cannot stop
+// a running function from outside, so a long item should take a context
+// (MapCtx, Submit) and watch ctx.Done() or pass ctx on. After an interrupt,
+// later calls in the process fail with ErrInterrupted at once, so a cell
+// that loops over calls ends, and a second SIGINT ends the program as Go
+// does by default. A cell that is not inside a call keeps Go's default
+// SIGINT behaviour.
+//
+// Other programs keep Go's default SIGINT behaviour throughout: Ctrl-C
+// ends them, inside a call too. To stop calls gracefully instead, pass a
+// context from signal.NotifyContext with the Context option or to MapCtx.
 //
 // # Progress
 //
 // Progress shows a bar counting finished items, with rate and estimated
 // time left: updated in place in a notebook, on standard error otherwise
 // (ProgressTo chooses the writer).
+//
+// # Dependencies
+//
+// The package reaches the notebook through a small internal interface that
+// the cell runtime fills in, so importing it brings no notebook client (nor
+// its dependencies) into a program that never displays anything.
 package parallel

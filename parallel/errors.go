@@ -12,8 +12,8 @@ import (
 	"unicode/utf8"
 )
 
-// ErrInterrupted is the cause of a call stopped by SIGINT (the notebook's
-// interrupt button, or Ctrl-C in a terminal). errors.Is(err,
+// ErrInterrupted is the cause of a call stopped by SIGINT in a notebook
+// (its interrupt button; see the package documentation). errors.Is(err,
 // context.Canceled) holds for it too.
 var ErrInterrupted error = interruptError{}
 

@@ -5,16 +5,21 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+
+	"github.com/gopar/gopar/internal/notebook"
 )
 
-// interruptHandler turns SIGINT into cancellation of every running call.
+// interruptHandler turns SIGINT into cancellation of every running call,
+// in a program that runs in a notebook: there SIGINT is the interrupt
+// button, which means "stop this cell", not "die". Other programs keep
+// Go's default SIGINT behaviour, as they would without this package.
 //
-// The handler is installed only while at least one call (or Pool task) is
-// running, so a program that is not inside a parallel call keeps Go's
-// default SIGINT behaviour. After a SIGINT the default is restored at once,
-// so a second one ends the program, and the interrupted state is sticky:
-// every later call fails with ErrInterrupted at once. That is what makes a
-// notebook cell end even when its code loops over calls.
+// Even in a notebook, the handler is installed only while at least one
+// call (or Pool task) is running, so a cell that is not inside a parallel
+// call is interrupted as any Go program is. After a SIGINT the default is
+// restored at once, so a second one ends the program, and the interrupted
+// state is sticky: every later call fails with ErrInterrupted at once.
+// That is what makes a cell end even when its code loops over calls.
 type interruptHandler struct {
 	mu     sync.Mutex
 	active int
@@ -34,8 +39,8 @@ func newInterruptHandler() *interruptHandler {
 }
 
 // enter registers a running call. The returned context is cancelled with
-// ErrInterrupted when SIGINT arrives; leave must be called when the call
-// ends, unless enter returned an error.
+// ErrInterrupted when SIGINT arrives and the handler is installed; leave
+// must be called when the call ends, unless enter returned an error.
 func (h *interruptHandler) enter() (context.Context, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -43,7 +48,7 @@ func (h *interruptHandler) enter() (context.Context, error) {
 		return nil, ErrInterrupted
 	}
 	h.active++
-	if h.active == 1 {
+	if h.active == 1 && notebook.Current() != nil {
 		h.sigs = make(chan os.Signal, 1)
 		h.quit = make(chan struct{})
 		h.exited = make(chan struct{})
@@ -69,7 +74,7 @@ func (h *interruptHandler) leave() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.active--
-	if h.active > 0 {
+	if h.active > 0 || h.sigs == nil {
 		return
 	}
 	signal.Stop(h.sigs)

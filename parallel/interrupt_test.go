@@ -12,10 +12,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gopar/gopar/internal/notebook"
 )
 
 func TestHandlerOnlyWhileRunning(t *testing.T) {
 	defer noLeaks(t)()
+	attachNotebook(t)
 	if interrupts.installed() {
 		t.Fatal("handler installed before any call")
 	}
@@ -35,10 +38,38 @@ func TestHandlerOnlyWhileRunning(t *testing.T) {
 	}
 }
 
+// TestNoHandlerOutsideNotebook checks that a program that does not run in
+// a notebook keeps Go's SIGINT behaviour, inside calls too.
+func TestNoHandlerOutsideNotebook(t *testing.T) {
+	defer noLeaks(t)()
+	if notebook.Current() != nil {
+		t.Fatal("a notebook is attached")
+	}
+	var inside atomic.Bool
+	p := NewPool(1)
+	task := Submit(p, func(context.Context) (int, error) {
+		_, err := Map([]int{1}, func(int) int {
+			inside.Store(interrupts.installed())
+			return 0
+		})
+		return 0, err
+	})
+	if _, err := task.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if inside.Load() {
+		t.Error("handler installed during a call outside a notebook")
+	}
+}
+
 // TestInterruptInProcess sends SIGINT to the test binary while a Map and a
 // Pool task run: both must stop, and later calls must fail at once.
 func TestInterruptInProcess(t *testing.T) {
 	defer noLeaks(t)()
+	attachNotebook(t) // without it, SIGINT ends the test binary
 	defer interrupts.reset()
 
 	p := NewPool(1)
@@ -101,7 +132,8 @@ func buildSigint(t *testing.T) string {
 }
 
 // TestSIGINTProgram runs a program using parallel in its own process
-// group, as the kernel runs a cell, and interrupts it as the kernel does.
+// group, as the kernel runs a cell, and interrupts it as the kernel does;
+// and once outside a notebook, where one SIGINT must end it.
 func TestSIGINTProgram(t *testing.T) {
 	bin := buildSigint(t)
 	tests := []struct {
@@ -115,6 +147,7 @@ func TestSIGINTProgram(t *testing.T) {
 		{mode: "loop", stderr: "interrupted"},
 		{mode: "stuck", signaled: true, repeat: true},
 		{mode: "idle", signaled: true},
+		{mode: "bare", signaled: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.mode, func(t *testing.T) {

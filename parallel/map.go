@@ -17,19 +17,34 @@ import (
 // Map returns the results it has, with zero values for items that failed or
 // did not run, and an error: a *ItemError naming the item, or an error
 // wrapping the cancellation cause (ErrInterrupted after SIGINT).
-func Map[T, R any](xs []T, f func(T) R, opts ...Option) (out []R, err error) {
-	cfg := newConfig(opts)
-	if f == nil {
-		return nil, errors.New("parallel: Map: function is nil")
+func Map[T, R any](xs []T, f func(T) R, opts ...Option) ([]R, error) {
+	return mapSlice(callMap, xs, f, opts)
+}
+
+// ForEach calls f on every element of xs, on all cores, and returns the
+// first failure (or all of them, with CollectErrors) as Map does.
+func ForEach[T any](xs []T, f func(T), opts ...Option) error {
+	var g func(T) struct{}
+	if f != nil {
+		g = func(x T) struct{} {
+			f(x)
+			return struct{}{}
+		}
 	}
-	r, err := newRunner(cfg, cfg.ctx, len(xs))
+	_, err := mapSlice(callForEach, xs, g, opts)
+	return err
+}
+
+// mapSlice is Map, for the entry point c.
+func mapSlice[T, R any](c *call, xs []T, f func(T) R, opts []Option) (out []R, err error) {
+	r, err := c.start(nil, len(xs), opts, arg{"function", f == nil})
 	if err != nil {
 		return nil, err
 	}
 	defer r.end(&err)
 	out = make([]R, len(xs))
 	describe := func(i int) string { return shortForm(xs[i]) }
-	if d := cfg.timeout; d > 0 {
+	if d := r.cfg.timeout; d > 0 {
 		g := timed(f, d)
 		r.runSlice(func() (chunkFunc, func()) {
 			return func(lo, hi int, pos *int) (int, error) {
@@ -74,16 +89,9 @@ func Map[T, R any](xs []T, f func(T) R, opts ...Option) (out []R, err error) {
 // the chunk it happened in, with an *ItemError whose Index is the chunk's
 // first item; after a failure or cancellation, chunks not yet started do
 // not start; the progress bar counts items. Timeout, which limits single
-// items, is an error here.
+// items, does not apply.
 func MapChunks[T, R any](xs []T, f func(in []T, out []R), opts ...Option) (out []R, err error) {
-	cfg := newConfig(opts)
-	switch {
-	case f == nil:
-		return nil, errors.New("parallel: MapChunks: function is nil")
-	case cfg.timeout > 0:
-		return nil, errors.New("parallel: MapChunks: the Timeout option limits single items, which MapChunks does not see; use Map")
-	}
-	r, err := newRunner(cfg, cfg.ctx, len(xs))
+	r, err := callMapChunks.start(nil, len(xs), opts, arg{"function", f == nil})
 	if err != nil {
 		return nil, err
 	}
@@ -140,22 +148,17 @@ func mapRange[T, R any](f func(T) R, xs []T, out []R, lo, hi int, stop *atomic.B
 //
 // The first error f returns stops the call, unless CollectErrors is given;
 // MapCtx returns it as an *ItemError, together with the results so far.
-// The Context option is ignored: ctx takes its place.
+// ctx takes the place of the Context option, which does not apply.
 func MapCtx[T, R any](ctx context.Context, xs []T, f func(context.Context, T) (R, error), opts ...Option) (out []R, err error) {
-	cfg := newConfig(opts)
-	switch {
-	case ctx == nil:
-		return nil, errors.New("parallel: MapCtx: context is nil")
-	case f == nil:
-		return nil, errors.New("parallel: MapCtx: function is nil")
-	}
-	r, err := newRunner(cfg, ctx, len(xs))
+	// The context is checked first, so start never falls back to the
+	// Context option's.
+	r, err := callMapCtx.start(ctx, len(xs), opts, arg{"context", ctx == nil}, arg{"function", f == nil})
 	if err != nil {
 		return nil, err
 	}
 	defer r.end(&err)
 	out = make([]R, len(xs))
-	g := withContext(r.ctx, f, cfg.timeout)
+	g := withContext(r.ctx, f, r.cfg.timeout)
 	body := func(lo, hi int, pos *int) (int, error) {
 		for i := lo; i < hi; i++ {
 			if r.stop.Load() {
@@ -172,19 +175,6 @@ func MapCtx[T, R any](ctx context.Context, xs []T, f func(context.Context, T) (R
 	}
 	r.runSlice(func() (chunkFunc, func()) { return body, nil }, func(i int) string { return shortForm(xs[i]) })
 	return out, nil
-}
-
-// ForEach calls f on every element of xs, on all cores, and returns the
-// first failure (or all of them, with CollectErrors) as Map does.
-func ForEach[T any](xs []T, f func(T), opts ...Option) error {
-	if f == nil {
-		return errors.New("parallel: ForEach: function is nil")
-	}
-	_, err := Map(xs, func(x T) struct{} {
-		f(x)
-		return struct{}{}
-	}, opts...)
-	return err
 }
 
 // Unordered calls f on every element of xs, on all cores, and yields each
@@ -212,16 +202,12 @@ type indexed[R any] struct {
 }
 
 func unordered[T, R any](xs []T, f func(T) R, opts []Option, yield func(int, R) bool) (err error) {
-	cfg := newConfig(opts)
-	if f == nil {
-		return errors.New("parallel: Unordered: function is nil")
-	}
-	r, err := newRunner(cfg, cfg.ctx, len(xs))
+	r, err := callUnordered.start(nil, len(xs), opts, arg{"function", f == nil})
 	if err != nil {
 		return err
 	}
 	defer r.end(&err)
-	g := timed(f, cfg.timeout)
+	g := timed(f, r.cfg.timeout)
 	ready := make(chan []indexed[R], r.workers)
 	newWorker := func() (chunkFunc, *[]indexed[R]) {
 		var buf []indexed[R]
@@ -296,19 +282,12 @@ func unordered[T, R any](xs []T, f func(T) R, opts []Option, yield func(int, R) 
 // call fails or is cancelled. Errors are as for Map, with indexes counted
 // from the start of the sequence.
 func MapSeq[T, R any](seq iter.Seq[T], f func(T) R, opts ...Option) (out []R, err error) {
-	cfg := newConfig(opts)
-	switch {
-	case seq == nil:
-		return nil, errors.New("parallel: MapSeq: sequence is nil")
-	case f == nil:
-		return nil, errors.New("parallel: MapSeq: function is nil")
-	}
-	r, err := newRunner(cfg, cfg.ctx, -1)
+	r, err := callMapSeq.start(nil, -1, opts, arg{"sequence", seq == nil}, arg{"function", f == nil})
 	if err != nil {
 		return nil, err
 	}
 	defer r.end(&err)
-	g := timed(f, cfg.timeout)
+	g := timed(f, r.cfg.timeout)
 
 	type batch struct {
 		base  int

@@ -99,8 +99,23 @@ func TestMapPanicNamesItem(t *testing.T) {
 		if strings.Contains(string(pe.Stack), "runtime/debug.Stack") {
 			t.Errorf("stack not trimmed:\n%s", pe.Stack)
 		}
-		if len(out) != len(xs) || out[136] != 0 && out[136] != 136 {
-			t.Errorf("partial results malformed: len %d", len(out))
+		// Items that ran keep their result; the failed item and those that
+		// did not run are zero. One worker runs them in order, so exactly
+		// the items before the failure ran.
+		if len(out) != len(xs) {
+			t.Fatalf("workers=%d: %d results for %d items", workers, len(out), len(xs))
+		}
+		for i, v := range out {
+			switch {
+			case v != 0 && v != i:
+				t.Errorf("workers=%d: out[%d] = %d, want %d or zero", workers, i, v, i)
+			case i == 137 && v != 0:
+				t.Errorf("workers=%d: failed item has result %d, want zero", workers, v)
+			case workers == 1 && i < 137 && v != i:
+				t.Errorf("workers=%d: out[%d] = %d, want %d: it ran before the failure", workers, i, v, i)
+			case workers == 1 && i > 137 && v != 0:
+				t.Errorf("workers=%d: out[%d] = %d, want zero: it ran after the failure", workers, i, v)
+			}
 		}
 	}
 }
@@ -385,6 +400,8 @@ func TestResolveWorkers(t *testing.T) {
 
 func TestOversubscribedWorkers(t *testing.T) {
 	defer noLeaks(t)()
+	// Fewer cores than workers, whatever the machine has.
+	setProcs(t, 4)
 	var c concurrency
 	xs := make([]int, 64)
 	_, err := Map(xs, func(int) int {
@@ -633,19 +650,27 @@ func TestGoexitInItem(t *testing.T) {
 	if err := <-done; err != notReturned {
 		t.Errorf("caller that called Goexit returned %v", err)
 	}
-	// Items on a helper: the call must report the item, not lose it.
+	// Items on a helper: the call must report the item, not lose it. The
+	// caller takes item 0 before it starts the helper, and holds it until
+	// item 50 has started, so item 50 is the helper's.
+	setProcs(t, 2) // a token for the helper
 	xs := make([]int, 100)
 	for i := range xs {
 		xs[i] = i
 	}
+	reached := make(chan struct{})
 	go func() {
 		err := notReturned
 		defer func() { done <- err }()
 		_, err = Map(xs, func(x int) int {
-			if x == 0 {
-				time.Sleep(50 * time.Millisecond) // let the helper take the rest
-			}
-			if x == 50 {
+			switch x {
+			case 0:
+				select {
+				case <-reached:
+				case <-time.After(time.Minute): // only if no helper ever came
+				}
+			case 50:
+				close(reached)
 				runtime.Goexit()
 			}
 			return x
@@ -654,7 +679,8 @@ func TestGoexitInItem(t *testing.T) {
 	err := <-done
 	var ie *ItemError
 	switch {
-	case err == notReturned: // the caller ran item 50 itself
+	case err == notReturned:
+		t.Error("the caller ran item 50, which the test meant for the helper")
 	case !errors.Is(err, errGoexit) || !errors.As(err, &ie) || ie.Index != 50:
 		t.Errorf("got %v, want item 50 reported", err)
 	}

@@ -1,7 +1,6 @@
 package parallel
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -27,14 +26,7 @@ import (
 // Errors are as for Map. On error the result holds what the items that
 // completed emitted.
 func MapReduce[T any, K comparable, V any](xs []T, mapper func(T, func(K, V)), combine func(V, V) V, opts ...Option) (result map[K]V, err error) {
-	cfg := newConfig(opts)
-	switch {
-	case mapper == nil:
-		return nil, errors.New("parallel: MapReduce: mapper is nil")
-	case combine == nil:
-		return nil, errors.New("parallel: MapReduce: combine is nil")
-	}
-	r, err := newRunner(cfg, cfg.ctx, len(xs))
+	r, err := callMapReduce.start(nil, len(xs), opts, arg{"mapper", mapper == nil}, arg{"combine", combine == nil})
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +35,7 @@ func MapReduce[T any, K comparable, V any](xs []T, mapper func(T, func(K, V)), c
 		mu    sync.Mutex
 		parts []map[K]V
 	)
-	d := cfg.timeout
+	d := r.cfg.timeout
 	newWorker := func() (chunkFunc, func()) {
 		part := make(map[K]V)
 		mu.Lock()
@@ -93,7 +85,7 @@ func mergeParts[K comparable, V any](parts []map[K]V, combine func(V, V) V) (mer
 	var key K
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("parallel: MapReduce: combine, merging key %s: %w", shortForm(key), newPanicError(v))
+			err = fmt.Errorf("parallel.MapReduce: combine, merging key %s: %w", shortForm(key), newPanicError(v))
 		}
 	}()
 	for i, p := range parts {

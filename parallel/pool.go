@@ -41,16 +41,19 @@ type task struct {
 
 // NewPool returns a pool of n workers, with n following the Workers
 // convention (0 or -1: all cores, -2: all but one). The options that apply
-// are Context and Timeout (per task); an invalid option makes every task
-// fail with the error that describes it.
+// are Context and Timeout (per task); an invalid option, or one that does
+// not apply, makes every task fail with the error that describes it.
 func NewPool(n int, opts ...Option) *Pool {
-	cfg := newConfig(opts)
-	p := &Pool{workers: resolveWorkers(n, maxProcs()), timeout: cfg.timeout}
+	p := &Pool{workers: resolveWorkers(n, maxProcs())}
 	p.idle.L = &p.mu
-	p.ctx, p.cancel = context.WithCancelCause(cfg.ctx)
-	if cfg.err != nil {
-		p.cancel(cfg.err)
+	cfg, err := callNewPool.configure(opts)
+	if err != nil {
+		p.ctx, p.cancel = context.WithCancelCause(context.Background())
+		p.cancel(err)
+		return p
 	}
+	p.timeout = cfg.timeout
+	p.ctx, p.cancel = context.WithCancelCause(cfg.ctx)
 	return p
 }
 
@@ -78,7 +81,7 @@ func (f *Future[R]) Done() <-chan struct{} { return f.done }
 func Submit[R any](p *Pool, f func(context.Context) (R, error)) *Future[R] {
 	fut := &Future[R]{done: make(chan struct{})}
 	if f == nil {
-		fut.err = errors.New("parallel: Submit: function is nil")
+		fut.err = errors.New("parallel.Submit: function is nil")
 		close(fut.done)
 		return fut
 	}

@@ -9,19 +9,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/gopar/gopar/internal/notebook"
 )
-
-// notebook is how progress reaches a notebook; tests replace it.
-var notebook = struct {
-	active func() bool
-	update func(id, html string)
-	newID  func() string
-}{
-	active: func() bool { return gonbui.IsNotebook },
-	update: gonbui.UpdateHTML,
-	newID:  func() string { return "parallel-progress-" + gonbui.UniqueId() },
-}
 
 // progressState is one snapshot of a call.
 type progressState struct {
@@ -168,11 +157,12 @@ type progress struct {
 
 func startProgress(cfg *config, count *atomic.Int64, total int) *progress {
 	var view progressView
+	nb := notebook.Current()
 	switch {
 	case cfg.progOut != nil:
 		view = &textView{w: cfg.progOut}
-	case notebook.active():
-		view = &htmlView{id: notebook.newID(), update: notebook.update}
+	case nb != nil:
+		view = &htmlView{id: "parallel-progress-" + nb.UniqueID(), update: nb.UpdateHTML}
 	default:
 		view = &textView{w: os.Stderr}
 	}

@@ -6,14 +6,16 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
 
 // fastTicks makes the bar redraw often, so that tests see intermediate
 // states without running long.
-func fastTicks(c *config) { c.progTick = time.Millisecond }
+var fastTicks = Option{set: func(c *config) error {
+	c.progTick = time.Millisecond
+	return nil
+}}
 
 var countRE = regexp.MustCompile(`(\d+)(?:/(\d+))? \|`)
 
@@ -134,31 +136,9 @@ func TestProgressSequence(t *testing.T) {
 	}
 }
 
-// fakeNotebook records what would be sent to the notebook.
-type fakeNotebook struct {
-	mu      sync.Mutex
-	ids     map[string]bool
-	updates []string
-}
-
-func useFakeNotebook(t *testing.T) *fakeNotebook {
-	fake := &fakeNotebook{ids: map[string]bool{}}
-	saved := notebook
-	t.Cleanup(func() { notebook = saved })
-	notebook.active = func() bool { return true }
-	notebook.newID = func() string { return "test-id" }
-	notebook.update = func(id, html string) {
-		fake.mu.Lock()
-		defer fake.mu.Unlock()
-		fake.ids[id] = true
-		fake.updates = append(fake.updates, html)
-	}
-	return fake
-}
-
 func TestProgressNotebook(t *testing.T) {
 	defer noLeaks(t)()
-	fake := useFakeNotebook(t)
+	fake := attachNotebook(t)
 	start := time.Now()
 	_, err := Map(make([]int, 200), func(int) int {
 		time.Sleep(2 * time.Millisecond)
@@ -170,7 +150,7 @@ func TestProgressNotebook(t *testing.T) {
 	}
 	fake.mu.Lock()
 	defer fake.mu.Unlock()
-	if len(fake.ids) != 1 || !fake.ids["test-id"] {
+	if len(fake.ids) != 1 || !fake.ids["parallel-progress-test-id"] {
 		t.Errorf("updates went to display ids %v, want one", fake.ids)
 	}
 	last := fake.updates[len(fake.updates)-1]

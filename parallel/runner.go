@@ -52,14 +52,12 @@ type runner struct {
 	errs []*ItemError
 }
 
-// newRunner starts a call over n items. The caller must defer end.
+// newRunner starts a call over n items. The caller must defer end; call.start
+// is the way in.
 func newRunner(cfg *config, ctx context.Context, n int) (*runner, error) {
-	if cfg.err != nil {
-		return nil, cfg.err
-	}
 	ictx, err := interrupts.enter()
 	if err != nil {
-		return nil, fmt.Errorf("parallel: not started: %w", err)
+		return nil, fmt.Errorf("not started: %w", err)
 	}
 	procs := maxProcs()
 	r := &runner{cfg: cfg, n: n, workers: resolveWorkers(cfg.workers, procs), capacity: procs - 1}

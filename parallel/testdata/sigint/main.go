@@ -1,6 +1,7 @@
 // Command sigint is built and run by the package's tests to check how a
 // program using parallel reacts to SIGINT. It prints "running" once items
-// are in flight, then waits for the signal.
+// are in flight, then waits for the signal. It runs as a cell does, in a
+// notebook (a stub), except in mode bare.
 //
 // Modes:
 //
@@ -9,6 +10,7 @@
 //	loop   Map calls in a loop that ignores their errors, as careless cell code would
 //	stuck  Map over items that ignore the interrupt (a second SIGINT must end it)
 //	idle   one Map, then a wait outside any call (Go's default SIGINT action)
+//	bare   as stuck, outside a notebook (Go's default SIGINT action)
 package main
 
 import (
@@ -18,13 +20,23 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gopar/gopar/internal/notebook"
 	"github.com/gopar/gopar/parallel"
 )
 
+// stubNotebook stands for the kernel's: these modes show nothing.
+type stubNotebook struct{}
+
+func (stubNotebook) UpdateHTML(id, html string) {}
+func (stubNotebook) UniqueID() string           { return "sigint" }
+
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: sigint ctx|plain|loop|stuck|idle")
+		fmt.Fprintln(os.Stderr, "usage: sigint ctx|plain|loop|stuck|idle|bare")
 		os.Exit(2)
+	}
+	if os.Args[1] != "bare" {
+		notebook.Attach(stubNotebook{})
 	}
 	var once sync.Once
 	running := func() { once.Do(func() { fmt.Println("running") }) }
@@ -55,7 +67,7 @@ func main() {
 				return x
 			})
 		}
-	case "stuck":
+	case "stuck", "bare":
 		_, err = parallel.Map(items, func(x int) int {
 			running()
 			time.Sleep(time.Minute)

@@ -84,7 +84,7 @@ type composeOptions struct {
 func compose(imports []importSpec, decls []declEntry, pc *parsedCell, opt composeOptions) string {
 	var b strings.Builder
 	b.WriteString("package main\n\n")
-	writeImports(&b, imports, len(pc.stmts) > 0 || len(opt.vars.save) > 0)
+	writeImports(&b, imports, len(pc.stmts) > 0 || len(opt.vars.save) > 0 || len(opt.vars.load) > 0)
 	for i, d := range decls {
 		if opt.vars.skipDecl[i] {
 			continue
@@ -152,10 +152,12 @@ func varMap(names []string) string {
 	return b.String()
 }
 
-func writeImports(b *strings.Builder, specs []importSpec, withRT bool) {
-	if len(specs) == 0 && !withRT {
-		return
-	}
+// writeImports writes the import block. The runtime is always linked: a
+// cell of declarations alone still runs their initializers, and the
+// runtime is what attaches the notebook (progress bars, interrupts) to
+// the libraries they call. Unless the program calls it, it is imported
+// for that effect only.
+func writeImports(b *strings.Builder, specs []importSpec, callsRT bool) {
 	b.WriteString("import (\n")
 	for _, im := range specs {
 		if im.name != "" {
@@ -164,9 +166,11 @@ func writeImports(b *strings.Builder, specs []importSpec, withRT bool) {
 			fmt.Fprintf(b, "\t%s\n", strconv.Quote(im.path))
 		}
 	}
-	if withRT {
-		fmt.Fprintf(b, "\t%s %s\n", childproto.RuntimeName, strconv.Quote(childproto.RuntimePath))
+	name := childproto.RuntimeName
+	if !callsRT {
+		name = "_"
 	}
+	fmt.Fprintf(b, "\t%s %s\n", name, strconv.Quote(childproto.RuntimePath))
 	b.WriteString(")\n")
 }
 

@@ -217,6 +217,19 @@ func TestParallelProgressInCell(t *testing.T) {
 	}
 }
 
+// A cell of declarations alone still runs in a notebook: the runtime that
+// attaches the progress bar is linked even though no statement calls it.
+func TestDeclarationsOnlyCellHasNotebook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go programs")
+	}
+	r := &runner2{t: t, e: newTestEngine(t)}
+	_, rec := r.ok("var squares, _ = parallel.Map(make([]int, 100), func(x int) int {\n\ttime.Sleep(2 * time.Millisecond)\n\treturn x\n}, parallel.Progress())")
+	if len(rec.Displays()) == 0 {
+		t.Errorf("no progress display from a declarations-only cell; stderr %q", rec.Stderr())
+	}
+}
+
 func TestInterruptLongMap(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds Go programs")

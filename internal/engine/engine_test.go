@@ -224,7 +224,7 @@ func TestDeclarationsOnlyCellHasNotebook(t *testing.T) {
 		t.Skip("builds Go programs")
 	}
 	r := &runner2{t: t, e: newTestEngine(t)}
-	_, rec := r.ok("var squares, _ = parallel.Map(make([]int, 100), func(x int) int {\n\ttime.Sleep(2 * time.Millisecond)\n\treturn x\n}, parallel.Progress())")
+	_, rec := r.ok("var _, _ = parallel.Map(make([]int, 100), func(x int) int {\n\ttime.Sleep(2 * time.Millisecond)\n\treturn x\n}, parallel.Progress())")
 	if len(rec.Displays()) == 0 {
 		t.Errorf("no progress display from a declarations-only cell; stderr %q", rec.Stderr())
 	}

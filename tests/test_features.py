@@ -108,6 +108,30 @@ class MagicTests(KernelCase):
         self.assertIn("%env NAME=VALUE", out.errors()[0]["content"]["evalue"], out.describe())
 
 
+class WellKnownPackageTests(KernelCase):
+    def test_well_known_packages_need_no_import(self):
+        # The engine's wellKnown table: each builds from the module's own
+        # go.mod and go.sum (internal/cellpkgs keeps go mod tidy from
+        # dropping them). Inside a function, so nothing is carried.
+        code = (
+            "func useWellKnown() {\n"
+            "\ta := mat.NewDense(2, 2, []float64{1, 2, 3, 4})\n"
+            "\tfmt.Println(mat.Det(a), stat.Mean([]float64{1, 2, 3}, nil), floats.Sum([]float64{1, 2}))\n"
+            "\tvar g errgroup.Group\n"
+            "\tg.Go(func() error { return nil })\n"
+            "\tfmt.Println(g.Wait(), gonbui.IsNotebook)\n"
+            "\tp := plot.New()\n"
+            "\terr := plotutil.AddLines(p, \"line\", plotter.XYs{{X: 0, Y: 0}, {X: 1, Y: 1}})\n"
+            "\t_, err2 := p.WriterTo(2*vg.Inch, 2*vg.Inch, \"svg\")\n"
+            "\tfmt.Println(err, err2, parallel.Progress != nil)\n"
+            "}\n"
+            "useWellKnown()"
+        )
+        out = execute(self.kc, code, timeout=FIRST_CELL_TIMEOUT)
+        self.assertEqual(out.status, "ok", out.describe())
+        self.assertEqual(out.stream_text("stdout"), "-2 2 3\n<nil> true\n<nil> <nil> true\n", out.describe())
+
+
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="12" height="12"><circle cx="6" cy="6" r="5"/></svg>'
 HTML = "<b>shown</b> by display.Show"
 

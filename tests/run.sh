@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: vet, gofmt, Go unit tests with the race detector, a short
-# run of every fuzz target, and the end-to-end tests with real Jupyter
-# clients. Exits non-zero when any step fails; all steps run regardless, so
-# one report shows everything that is broken.
+# Runs every test: vet, gofmt, go mod tidy being a no-op, Go unit tests with
+# the race detector, a short run of every fuzz target, and the end-to-end
+# tests with real Jupyter clients. Exits non-zero when any step fails; all
+# steps run regardless, so one report shows everything that is broken.
 #
 # Environment: FUZZTIME (default 10s) per fuzz target; PYTHON (default
 # /usr/bin/python3, Debian's Python with Jupyter).
@@ -38,6 +38,13 @@ check_gofmt() {
 		echo "$unformatted"
 		return 1
 	fi
+}
+
+# check_tidy fails when go mod tidy would change go.mod or go.sum, and
+# shows the change. The packages cells import by name are pinned in
+# internal/cellpkgs so that tidy keeps their modules.
+check_tidy() {
+	go mod tidy -diff
 }
 
 # corpus_files lists the failing inputs go test -fuzz has saved for a target.
@@ -95,6 +102,7 @@ check_jupyter() {
 
 step "go vet" go vet ./...
 step "gofmt" check_gofmt
+step "go mod tidy is a no-op" check_tidy
 step "go test -race" go test -race ./...
 step "fuzz" run_fuzz
 step "jupyter available" check_jupyter

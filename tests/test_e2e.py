@@ -6,6 +6,7 @@ import re
 import tempfile
 import time
 import unittest
+from unittest import mock
 
 import zmq
 from jupyter_client.session import Session
@@ -55,6 +56,17 @@ class KernelCase(unittest.TestCase):
     def assert_answers(self):
         out = self.run_ok('fmt.Println("still here")')
         self.assertIn("still here", out.stream_text("stdout"))
+
+    def assert_interrupted(self, out):
+        """The execution ended as an interrupted cell: an error reply and
+        one error message, both saying Interrupted and naming the cell."""
+        self.assertEqual(out.status, "error", out.describe())
+        errors = out.errors()
+        self.assertEqual(len(errors), 1, out.describe())
+        self.assertEqual(out.reply["content"].get("ename"), "Interrupted", out.describe())
+        self.assertEqual(errors[0]["content"]["ename"], "Interrupted", out.describe())
+        count = out.reply["content"]["execution_count"]
+        self.assertIn("cell[%d]" % count, errors[0]["content"]["evalue"], out.describe())
 
 
 class CellTests(KernelCase):
@@ -106,7 +118,8 @@ class CellTests(KernelCase):
                 self.assertIn("cell[%d]" % count, text, out.describe())
                 self.assertEqual(out.reply["content"].get("ename"), errors[0]["content"]["ename"])
                 if name == "exit":
-                    self.assertIn("3", errors[0]["content"]["evalue"], out.describe())
+                    # The status the program exited with, not any "3".
+                    self.assertRegex(errors[0]["content"]["evalue"], r"\bexit(ed)?\b.*\bstatus 3\b", out.describe())
                 if name == "panic":
                     self.assertIn("boom", text)
                 self.assert_answers()
@@ -181,8 +194,7 @@ class CellTests(KernelCase):
         self.km.interrupt_kernel()
         gopar_env.collect(self.kc, out, timeout=30)
         self.assertLessEqual(out.reply_time - sent, 2.0, "interrupt took %.2fs\n%s" % (out.reply_time - sent, out.describe()))
-        self.assertEqual(out.status, "error", out.describe())
-        self.assertLessEqual(len(out.errors()), 1, out.describe())
+        self.assert_interrupted(out)
         self.assert_answers()
 
     def test_input_request_round_trip(self):
@@ -290,16 +302,43 @@ class MessageInterruptTests(KernelCase):
         self.assertEqual(reply["content"]["status"], "ok")
         gopar_env.collect(self.kc, out, timeout=30)
         self.assertLessEqual(out.reply_time - sent, 2.0, "interrupt took %.2fs\n%s" % (out.reply_time - sent, out.describe()))
-        self.assertEqual(out.status, "error", out.describe())
+        self.assert_interrupted(out)
         self.assert_answers()
 
     def test_interrupt_kernel_sends_a_message(self):
+        # KernelManager.interrupt_kernel, as Notebook's stop button calls
+        # it, must send interrupt_request on the control channel for this
+        # kernelspec, and never a signal: the kernel would obey SIGINT too,
+        # so only the manager's side shows how the interrupt travelled.
+        self.assertEqual(self.km.kernel_spec.interrupt_mode, "message")
         out = execute(self.kc, 'fmt.Println("spinning")\nfor {\n}', wait=False)
         gopar_env.wait_for_stream(self.kc, out, "spinning")
+        session = self.km.session
+        real_send = session.send
+        requests = []
+
+        def spy(stream, msg_or_type, *args, **kw):
+            msg = real_send(stream, msg_or_type, *args, **kw)
+            if msg["msg_type"] == "interrupt_request":
+                requests.append(msg)
+            return msg
+
+        signal = AssertionError("interrupt_kernel sent a signal to a message-mode kernel")
         sent = time.monotonic()
-        self.km.interrupt_kernel()
+        with mock.patch.object(session, "send", spy), mock.patch.object(self.km, "signal_kernel", side_effect=signal):
+            self.km.interrupt_kernel()
+        self.assertEqual(len(requests), 1, "interrupt_kernel sent no interrupt_request")
+        # The manager's own control socket (private to jupyter_client)
+        # receives the kernel's answer to that request.
+        control = self.km._control_socket
+        self.assertTrue(control.poll(10000), "no interrupt_reply on the manager's control socket")
+        _, reply = session.recv(control, mode=zmq.NOBLOCK)
+        self.assertEqual(reply["msg_type"], "interrupt_reply")
+        self.assertEqual(reply["parent_header"]["msg_id"], requests[0]["header"]["msg_id"])
+        self.assertEqual(reply["content"]["status"], "ok")
         gopar_env.collect(self.kc, out, timeout=30)
         self.assertLessEqual(out.reply_time - sent, 2.0, out.describe())
+        self.assert_interrupted(out)
         self.assert_answers()
 
 

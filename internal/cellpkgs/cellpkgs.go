@@ -2,11 +2,12 @@
 //
 // Cells are built in a work module whose requirements and checksums are
 // this module's go.mod and go.sum (see internal/engine/workspace.go), and
-// a cell may name the packages in the engine's wellKnown table
-// (internal/engine/pkgindex.go) without an import line. Nothing else in
+// a cell may name the packages in the well-known table of
+// internal/pkgindex without an import line. Nothing else in
 // this module imports most of them, so without the blank imports below
 // `go mod tidy` would drop their modules from go.mod and go.sum, and cells
-// using them would no longer build. Keep this list in step with wellKnown.
+// using them would no longer build. pkgindex's tests keep the two lists in
+// step.
 //
 // Nothing imports this package: the gopar command does not link these
 // libraries.

@@ -71,7 +71,7 @@ func (o *Options) setDefaults() {
 		o.LanguageVersion = strings.TrimPrefix(runtime.Version(), "go")
 	}
 	if o.Banner == "" {
-		o.Banner = fmt.Sprintf("gopar %s: Go %s kernel with parallel maps, MapReduce and cached functions", o.Version, o.LanguageVersion)
+		o.Banner = fmt.Sprintf("gopar %s: Go %s kernel with parallel maps and MapReduce", o.Version, o.LanguageVersion)
 	}
 	if o.StreamFlushInterval <= 0 {
 		o.StreamFlushInterval = DefaultStreamFlushInterval

@@ -155,6 +155,9 @@ func (e *Engine) magicEnv(c magicCall) *cell.Error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if c.arg == "" {
+		if len(e.env) == 0 {
+			c.sink.Stream("stdout", "no variables set with %env\n")
+		}
 		for _, k := range sortedKeys(e.env) {
 			c.sink.Stream("stdout", k+"="+e.env[k]+"\n")
 		}

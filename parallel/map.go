@@ -46,22 +46,10 @@ func mapSlice[T, R any](c *call, xs []T, f func(T) R, opts []Option) (out []R, e
 	describe := func(i int) string { return shortForm(xs[i]) }
 	if d := r.cfg.timeout; d > 0 {
 		g := timed(f, d)
-		r.runSlice(func() (chunkFunc, func()) {
-			return func(lo, hi int, pos *int) (int, error) {
-				for i := lo; i < hi; i++ {
-					if r.stop.Load() {
-						return i, nil
-					}
-					*pos = i
-					v, err := g(xs[i])
-					out[i] = v
-					if err != nil {
-						return i, err
-					}
-				}
-				return hi, nil
-			}, nil
-		}, describe)
+		body := func(lo, hi int, pos *int) (int, error) {
+			return eachItem(r, lo, hi, pos, func(i int) (R, error) { return g(xs[i]) }, func(i int, v R) { out[i] = v })
+		}
+		r.runSlice(func() (chunkFunc, func()) { return body, nil }, describe)
 		return out, nil
 	}
 	// The common case, kept to a tight loop so that trivial items cost
@@ -109,6 +97,25 @@ func MapChunks[T, R any](xs []T, f func(in []T, out []R), opts ...Option) (out [
 	}
 	r.runSlice(func() (chunkFunc, func()) { return body, nil }, func(int) string { return "" })
 	return out, nil
+}
+
+// eachItem is the per-item loop of the calls whose items can fail (a
+// timeout, an error): it runs item i as g(i) for i in [lo, hi), in order,
+// and hands each result to put, until the call stops or an item fails. A
+// failed item's result is not put: it stays zero, as Map promises.
+func eachItem[R any](r *runner, lo, hi int, pos *int, g func(i int) (R, error), put func(i int, v R)) (int, error) {
+	for i := lo; i < hi; i++ {
+		if r.stop.Load() {
+			return i, nil
+		}
+		*pos = i
+		v, err := g(i)
+		if err != nil {
+			return i, err
+		}
+		put(i, v)
+	}
+	return hi, nil
 }
 
 // mapRange sets out[i] = f(xs[i]) for i in [lo, hi) until stop is set. It is
@@ -160,18 +167,7 @@ func MapCtx[T, R any](ctx context.Context, xs []T, f func(context.Context, T) (R
 	out = make([]R, len(xs))
 	g := withContext(r.ctx, f, r.cfg.timeout)
 	body := func(lo, hi int, pos *int) (int, error) {
-		for i := lo; i < hi; i++ {
-			if r.stop.Load() {
-				return i, nil
-			}
-			*pos = i
-			v, err := g(xs[i])
-			if err != nil {
-				return i, err
-			}
-			out[i] = v
-		}
-		return hi, nil
+		return eachItem(r, lo, hi, pos, func(i int) (R, error) { return g(xs[i]) }, func(i int, v R) { out[i] = v })
 	}
 	r.runSlice(func() (chunkFunc, func()) { return body, nil }, func(i int) string { return shortForm(xs[i]) })
 	return out, nil
@@ -212,18 +208,9 @@ func unordered[T, R any](xs []T, f func(T) R, opts []Option, yield func(int, R) 
 	newWorker := func() (chunkFunc, *[]indexed[R]) {
 		var buf []indexed[R]
 		return func(lo, hi int, pos *int) (int, error) {
-			for i := lo; i < hi; i++ {
-				if r.stop.Load() {
-					return i, nil
-				}
-				*pos = i
-				v, err := g(xs[i])
-				if err != nil {
-					return i, err
-				}
+			return eachItem(r, lo, hi, pos, func(i int) (R, error) { return g(xs[i]) }, func(i int, v R) {
 				buf = append(buf, indexed[R]{i, v})
-			}
-			return hi, nil
+			})
 		}, &buf
 	}
 	r.describe = func(i int) string { return shortForm(xs[i]) }
@@ -298,18 +285,7 @@ func MapSeq[T, R any](seq iter.Seq[T], f func(T) R, opts ...Option) (out []R, er
 		start := time.Now()
 		b.out = make([]R, len(b.items))
 		body := func(lo, hi int, pos *int) (int, error) {
-			for i := lo; i < hi; i++ {
-				if r.stop.Load() {
-					return i, nil
-				}
-				*pos = i
-				v, err := g(b.items[i-b.base])
-				b.out[i-b.base] = v
-				if err != nil {
-					return i, err
-				}
-			}
-			return hi, nil
+			return eachItem(r, lo, hi, pos, func(i int) (R, error) { return g(b.items[i-b.base]) }, func(i int, v R) { b.out[i-b.base] = v })
 		}
 		describe := func(i int) string { return shortForm(b.items[i-b.base]) }
 		r.runRange(body, describe, b.base, b.base+len(b.items), pos)

@@ -348,15 +348,30 @@ func TestTimeout(t *testing.T) {
 		}
 	})
 	t.Run("Map", func(t *testing.T) {
-		_, err := Map([]int{0, 1}, func(x int) int {
+		out, err := Map([]int{0, 1}, func(x int) int {
 			if x == 1 {
-				time.Sleep(30 * time.Millisecond)
+				time.Sleep(200 * time.Millisecond)
 			}
-			return x
-		}, Timeout(time.Millisecond))
+			return x + 10
+		}, Timeout(50*time.Millisecond), Workers(1))
 		var ie *ItemError
 		if !errors.As(err, &ie) || ie.Index != 1 || !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("got %v, want item 1 over its timeout", err)
+		}
+		// A late item is a failed one, and a failed item's result is zero.
+		if out[1] != 0 || out[0] != 10 {
+			t.Errorf("results %v, want a zero for the late item 1", out)
+		}
+	})
+	t.Run("MapSeq", func(t *testing.T) {
+		out, err := MapSeq(slices.Values([]int{0, 1}), func(x int) int {
+			if x == 1 {
+				time.Sleep(200 * time.Millisecond)
+			}
+			return x + 10
+		}, Timeout(50*time.Millisecond), Workers(1))
+		if !errors.Is(err, context.DeadlineExceeded) || len(out) != 2 || out[1] != 0 {
+			t.Errorf("results %v, err %v: want a zero for the late item 1", out, err)
 		}
 	})
 }

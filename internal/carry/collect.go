@@ -393,29 +393,19 @@ func (c *collector) noteDynamic(t reflect.Type) {
 		c.dynamic[r] = map[string]bool{}
 		c.dynSeen[r] = map[reflect.Type]bool{}
 	}
-	namedParts(t, c.dynamic[r], c.dynSeen[r])
-}
-
-func namedParts(t reflect.Type, out map[string]bool, seen map[reflect.Type]bool) {
-	if seen[t] {
+	if c.dynSeen[r][t] {
 		return
 	}
-	seen[t] = true
-	if k := typeKey(t); k != "" && t.PkgPath() != "" {
-		out[k] = true
-		return
-	}
-	switch t.Kind() {
-	case reflect.Array, reflect.Slice, reflect.Pointer:
-		namedParts(t.Elem(), out, seen)
-	case reflect.Map:
-		namedParts(t.Key(), out, seen)
-		namedParts(t.Elem(), out, seen)
-	case reflect.Struct:
-		for i := 0; i < t.NumField(); i++ {
-			namedParts(t.Field(i).Type, out, seen)
+	out := c.dynamic[r]
+	walkTypes(t, c.dynSeen[r], func(t reflect.Type) bool {
+		// A type with a package path is what the loader registers; a
+		// name alone (int, a struct literal) it rebuilds from its parts.
+		if k := typeKey(t); k != "" && t.PkgPath() != "" {
+			out[k] = true
+			return false
 		}
-	}
+		return true
+	})
 }
 
 // pathString renders the path of the value being walked, starting with the

@@ -54,25 +54,33 @@ func resetRegistry() {
 
 // namedTypes adds the named types t is built from, t included, to out.
 func namedTypes(t reflect.Type, out map[string]reflect.Type, seen map[reflect.Type]bool) {
+	walkTypes(t, seen, func(t reflect.Type) bool {
+		if k := typeKey(t); k != "" {
+			out[k] = t
+		}
+		return t != timeType() // time's fields are its own business
+	})
+}
+
+// walkTypes calls visit on t and, while visit returns true, on the types
+// t is built from (elements, keys, fields), each type once.
+func walkTypes(t reflect.Type, seen map[reflect.Type]bool, visit func(reflect.Type) bool) {
 	if seen[t] {
 		return
 	}
 	seen[t] = true
-	if k := typeKey(t); k != "" {
-		out[k] = t
+	if !visit(t) {
+		return
 	}
 	switch t.Kind() {
 	case reflect.Array, reflect.Slice, reflect.Pointer:
-		namedTypes(t.Elem(), out, seen)
+		walkTypes(t.Elem(), seen, visit)
 	case reflect.Map:
-		namedTypes(t.Key(), out, seen)
-		namedTypes(t.Elem(), out, seen)
+		walkTypes(t.Key(), seen, visit)
+		walkTypes(t.Elem(), seen, visit)
 	case reflect.Struct:
-		if t == timeType() {
-			return
-		}
 		for i := 0; i < t.NumField(); i++ {
-			namedTypes(t.Field(i).Type, out, seen)
+			walkTypes(t.Field(i).Type, seen, visit)
 		}
 	}
 }

@@ -313,35 +313,28 @@ func funcIsDecl(toks []Token, i int) bool {
 
 // MatchForward returns the index of the token closing the bracket at i,
 // or -1 when it is not closed.
-func MatchForward(toks []Token, i int) int {
-	depth := 0
-	for j := i; j < len(toks); j++ {
-		switch toks[j].Tok {
-		case token.LPAREN, token.LBRACK, token.LBRACE:
-			depth++
-		case token.RPAREN, token.RBRACK, token.RBRACE:
-			depth--
-			if depth == 0 {
-				return j
-			}
-		}
-	}
-	return -1
-}
+func MatchForward(toks []Token, i int) int { return matchBracket(toks, i, 1) }
 
 // MatchBackward returns the index of the token opening the bracket closed
 // at i, or -1.
-func MatchBackward(toks []Token, i int) int {
+func MatchBackward(toks []Token, i int) int { return matchBracket(toks, i, -1) }
+
+// matchBracket walks from the bracket at i in direction dir (1 forward, -1
+// backward) to the one that matches it.
+func matchBracket(toks []Token, i, dir int) int {
 	depth := 0
-	for j := i; j >= 0; j-- {
+	for j := i; j >= 0 && j < len(toks); j += dir {
 		switch toks[j].Tok {
-		case token.RPAREN, token.RBRACK, token.RBRACE:
-			depth++
 		case token.LPAREN, token.LBRACK, token.LBRACE:
-			depth--
-			if depth == 0 {
-				return j
-			}
+			depth += dir
+		case token.RPAREN, token.RBRACK, token.RBRACE:
+			depth -= dir
+		}
+		if j != i && depth == 0 {
+			return j
+		}
+		if depth < 0 {
+			return -1
 		}
 	}
 	return -1

@@ -115,3 +115,25 @@ import "fmt"
 		t.Errorf("an import declares %q", k)
 	}
 }
+
+func TestMatchBrackets(t *testing.T) {
+	c := Read("f(a[1], func() { g() })(")
+	// f ( a [ 1 ] , func ( ) { g ( ) } ) (
+	// 0 1 2 3 4 5 6 7    8 9 10 11 12 13 14 15 16
+	tests := []struct{ i, fwd, back int }{
+		{1, 15, -1}, {3, 5, -1}, {8, 9, -1}, {10, 14, -1}, {12, 13, -1}, {16, -1, -1},
+		{15, -1, 1}, {5, -1, 3}, {14, -1, 10},
+	}
+	for _, tt := range tests {
+		if tt.fwd != -1 || c.Toks[tt.i].Tok.String() == "(" {
+			if got := MatchForward(c.Toks, tt.i); got != tt.fwd {
+				t.Errorf("MatchForward(%d %s) = %d, want %d", tt.i, c.Toks[tt.i].Tok, got, tt.fwd)
+			}
+		}
+		if tt.back != -1 {
+			if got := MatchBackward(c.Toks, tt.i); got != tt.back {
+				t.Errorf("MatchBackward(%d %s) = %d, want %d", tt.i, c.Toks[tt.i].Tok, got, tt.back)
+			}
+		}
+	}
+}

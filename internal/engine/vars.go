@@ -174,56 +174,8 @@ func allCarried(d decl, types map[string]childproto.VarType) bool {
 // or through functions it calls, are loaded and saved again.
 func planVars(types map[string]childproto.VarType, groups map[string]string, decls []declEntry, pc *parsedCell) varPlan {
 	plan := varPlan{skipDecl: map[int]bool{}, dropped: map[string]string{}}
-	declared := map[string]bool{}  // names the kept declarations define
-	typeNames := map[string]bool{} // types declared in cells
-	redefined := map[string]bool{} // vars the current cell declares
-	others := map[string]bool{}    // funcs, types and consts
-	for i, d := range decls {
-		// A var declaration of an earlier cell whose variables are all
-		// carried is not composed again: its initializer ran once, and
-		// the carried values replace it.
-		if d.cell != currentCell && allCarried(d.decl, types) {
-			plan.skipDecl[i] = true
-			continue
-		}
-		for i, name := range d.keys {
-			switch d.kinds[i] {
-			case token.VAR:
-				declared[name] = true
-				if d.cell == currentCell {
-					redefined[name] = true
-				}
-			case token.TYPE:
-				typeNames[name] = true
-				others[name] = true
-			default:
-				others[name] = true
-			}
-		}
-	}
-	imported := map[string]bool{}
-	for _, name := range sortedKeys(types) {
-		t := types[name]
-		if others[name] {
-			plan.dropped[name] = "a cell declares " + name + " otherwise now"
-			continue
-		}
-		if missing := undeclaredTypes(t.Source, typeNames); missing != "" {
-			plan.dropped[name] = "its type " + missing + " is no longer declared"
-			continue
-		}
-		if !declared[name] {
-			plan.declare = append(plan.declare, name+" "+t.Source)
-		}
-		for alias, path := range t.Imports {
-			if !imported[alias] {
-				imported[alias] = true
-				plan.imports = append(plan.imports, importSpec{name: alias, path: path})
-			}
-		}
-	}
-	sort.Slice(plan.imports, func(i, j int) bool { return plan.imports[i].name < plan.imports[j].name })
-
+	names := plan.skipCarried(types, decls)
+	plan.declareCarried(types, names)
 	used := usedNames(decls, pc)
 	// A variable that shares memory with a used one comes along, or the
 	// sharing would be lost when the used one is saved again.
@@ -239,31 +191,94 @@ func planVars(types map[string]childproto.VarType, groups map[string]string, dec
 		}
 	}
 	saved := map[string]bool{}
-	for _, name := range sortedKeys(types) {
-		if _, dropped := plan.dropped[name]; used[name] && !redefined[name] && !dropped {
-			plan.load = append(plan.load, name)
-			plan.save = append(plan.save, name)
-			saved[name] = true
-		}
-	}
-	for _, d := range decls {
-		if d.cell != currentCell {
-			continue
-		}
-		for _, name := range d.names(token.VAR) {
-			if !saved[name] {
-				plan.save = append(plan.save, name)
-				saved[name] = true
-			}
-		}
-	}
-	for _, name := range pc.defined {
+	save := func(name string) {
 		if !saved[name] {
 			plan.save = append(plan.save, name)
 			saved[name] = true
 		}
 	}
+	for _, name := range sortedKeys(types) {
+		if _, dropped := plan.dropped[name]; used[name] && !names.redefined[name] && !dropped {
+			plan.load = append(plan.load, name)
+			save(name)
+		}
+	}
+	for _, d := range decls {
+		if d.cell == currentCell {
+			for _, name := range d.names(token.VAR) {
+				save(name)
+			}
+		}
+	}
+	for _, name := range pc.defined {
+		save(name)
+	}
 	return plan
+}
+
+// declaredNames sorts what the composed declarations define.
+type declaredNames struct {
+	vars      map[string]bool // variables the kept declarations define
+	typeNames map[string]bool // types declared in cells
+	redefined map[string]bool // variables the current cell declares
+	others    map[string]bool // funcs, types and consts
+}
+
+// skipCarried marks the var declarations of earlier cells whose
+// variables are all carried: they are not composed again, since their
+// initializers ran once and the carried values replace them. It returns
+// what the kept declarations define.
+func (plan *varPlan) skipCarried(types map[string]childproto.VarType, decls []declEntry) declaredNames {
+	n := declaredNames{vars: map[string]bool{}, typeNames: map[string]bool{}, redefined: map[string]bool{}, others: map[string]bool{}}
+	for i, d := range decls {
+		if d.cell != currentCell && allCarried(d.decl, types) {
+			plan.skipDecl[i] = true
+			continue
+		}
+		for k, name := range d.keys {
+			switch d.kinds[k] {
+			case token.VAR:
+				n.vars[name] = true
+				if d.cell == currentCell {
+					n.redefined[name] = true
+				}
+			case token.TYPE:
+				n.typeNames[name] = true
+				n.others[name] = true
+			default:
+				n.others[name] = true
+			}
+		}
+	}
+	return n
+}
+
+// declareCarried declares the carried variables that still fit what the
+// cells declare, with the imports their types need, and drops the others
+// with the reason.
+func (plan *varPlan) declareCarried(types map[string]childproto.VarType, names declaredNames) {
+	imported := map[string]bool{}
+	for _, name := range sortedKeys(types) {
+		t := types[name]
+		if names.others[name] {
+			plan.dropped[name] = "a cell declares " + name + " otherwise now"
+			continue
+		}
+		if missing := undeclaredTypes(t.Source, names.typeNames); missing != "" {
+			plan.dropped[name] = "its type " + missing + " is no longer declared"
+			continue
+		}
+		if !names.vars[name] {
+			plan.declare = append(plan.declare, name+" "+t.Source)
+		}
+		for alias, path := range t.Imports {
+			if !imported[alias] {
+				imported[alias] = true
+				plan.imports = append(plan.imports, importSpec{name: alias, path: path})
+			}
+		}
+	}
+	sort.Slice(plan.imports, func(i, j int) bool { return plan.imports[i].name < plan.imports[j].name })
 }
 
 // undeclaredTypes returns a cell type that a type expression names but

@@ -63,7 +63,8 @@ type Engine struct {
 	cells   map[int]string
 	env     map[string]string
 	goflags []string
-	dir     string // the programs' working directory (%cd)
+	dir     string   // the programs' working directory (%cd)
+	added   []string // modules required with %goget, for %goget -u
 }
 
 // New prepares an engine: its work module and directories.
@@ -78,9 +79,12 @@ func New(opts Options) (*Engine, error) {
 	}
 	workDir, own := opts.WorkDir, false
 	if workDir == "" {
-		workDir, err = os.MkdirTemp("", "gopar-")
+		if n := removeOrphanedKernelDirs(os.TempDir()); n > 0 {
+			log.Info("removed directories of kernels that are gone", "count", n)
+		}
+		workDir, err = newKernelDir()
 		if err != nil {
-			return nil, fmt.Errorf("work dir: %w", err)
+			return nil, err
 		}
 		own = true
 	}
@@ -180,16 +184,16 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 		return res
 	}
 	start := time.Now()
-	bin, prog, plan, cerr := e.compile(ctx, req.Count, pc)
+	b, cerr := e.compile(ctx, req.Count, pc, sink)
 	if cerr != nil {
 		res.Err = cerr
 		return res
 	}
 	built := time.Since(start)
 	start = time.Now()
-	out, err := e.runProgram(ctx, req, bin, prog, plan, sink)
+	out, err := e.runProgram(ctx, req, b.bin, b.prog, b.plan, sink)
 	if timing {
-		sink.Stream("stdout", fmt.Sprintf("time: build %v, run %v\n", built.Round(time.Millisecond), time.Since(start).Round(time.Millisecond)))
+		sink.Stream("stdout", fmt.Sprintf("time: build %v (%s), run %v\n", built.Round(time.Millisecond), b.how, time.Since(start).Round(time.Millisecond)))
 	}
 	res.Value, res.Err = e.outcome(req.Count, out, err)
 	return res
@@ -282,10 +286,19 @@ func (e *Engine) outcome(cellNum int, out runOutcome, err error) (*cell.Display,
 	return out.value, nil
 }
 
-// compile builds the program for a cell. On success it returns the
-// program's path and the merged state to keep; on failure, an error that
-// names the cell lines, and the state is unchanged.
-func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell) (string, *program, varPlan, *cell.Error) {
+// A build is a cell's program, built, with the merged declarations to
+// keep once it runs.
+type build struct {
+	bin  string
+	how  string // builtDirect, builtGo or builtReused
+	prog *program
+	plan varPlan
+}
+
+// compile builds the program for a cell. On failure it returns an error
+// that names the cell lines, and the state is unchanged. What the go
+// command says while it downloads modules reaches the cell's stderr.
+func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell, sink cell.Sink) (build, *cell.Error) {
 	e.mu.Lock()
 	prog := e.prog.clone()
 	goflags := append([]string(nil), e.goflags...)
@@ -307,13 +320,14 @@ func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell) (stri
 		e.mu.Unlock()
 	}
 	plan := planVars(types, groups, prog.decls, pc)
+	progress := &goLines{sink: func(line string) { sink.Stream("stderr", line) }}
 	allImports := append(slices.Clone(prog.imports), plan.imports...)
 	for {
 		opt := composeOptions{cell: currentCell, show: show, vars: plan}
 		src := compose(allImports, prog.decls, pc, opt)
 		imps := fixImports(filename, src, allImports, e.pkgs)
 		src = compose(imps, prog.decls, pc, opt)
-		bin, err := e.work.build(ctx, src, goflags, env)
+		bin, how, err := e.work.build(ctx, src, goflags, env, progress)
 		var be *buildError
 		if errors.As(err, &be) {
 			if show && noValue(be.output, currentCell, pc.stmts[pc.lastExpr]) {
@@ -325,14 +339,17 @@ func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell) (stri
 				e.mu.Unlock()
 				continue
 			}
-			return "", nil, plan, compileError(relabel(be.output, cellNum), e)
+			return build{}, compileError(relabel(be.output, cellNum), e)
 		}
-		if err != nil {
-			if ctx.Err() != nil {
-				msg := fmt.Sprintf("cell[%d] interrupted while building", cellNum)
-				return "", nil, plan, lineError("Interrupted", msg)
-			}
-			return "", nil, plan, lineError("BuildError", err.Error())
+		var me *moduleError
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			return build{}, lineError("Interrupted", fmt.Sprintf("cell[%d] interrupted while building", cellNum))
+		case errors.As(err, &me):
+			return build{}, lineError("ModuleError", fmt.Sprintf("cell[%d]: %v", cellNum, me))
+		default:
+			return build{}, lineError("BuildError", err.Error())
 		}
 		for i := range prog.decls {
 			if prog.decls[i].cell == currentCell {
@@ -345,7 +362,7 @@ func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell) (stri
 				prog.addImportIfMissing(im)
 			}
 		}
-		return bin, prog, plan, nil
+		return build{bin: bin, how: how, prog: prog, plan: plan}, nil
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -30,7 +31,13 @@ Magics (lines starting with %) and shell commands (lines starting with !):
 `
 
 const helpOutro = `  !CMD               run a shell command (end a line with \ to continue)
+  !*CMD              run a shell command in the cells' module (!*go get MOD)
   %%                 accepted and ignored, so GoNB notebooks run as they are
+
+A cell may import a package of any module: it is added through your module
+proxy (GOPROXY) the first time. Modules added by hand or by cells stay
+through %reset, until the kernel restarts, which starts again from the
+kernel's own requirements.
 
 Rich output: github.com/janpfeifer/gonb/gonbui (DisplayHTML, DisplayMarkdown,
 DisplayPNG, DisplayImage, DisplaySVG, UpdateHTML, Sync) and
@@ -41,6 +48,7 @@ Interrupt (the stop button) stops the running cell; the kernel stays.
 
 // A magicCall is one % line being run.
 type magicCall struct {
+	ctx  context.Context
 	req  cell.Request
 	line cellsrc.Magic
 	arg  string // what follows the magic's name, trimmed
@@ -79,7 +87,13 @@ func init() {
 		}, run: (*Engine).magicEnv},
 		{name: "cd", help: [][2]string{{"%cd [DIR]", "change the cells' working directory (print it)"}}, run: (*Engine).magicCd},
 		{name: "goflags", help: [][2]string{{"%goflags [FLAGS]", "set the flags for go build (print them)"}}, run: (*Engine).magicGoflags},
-		{name: "time", help: [][2]string{{"%time", "report build and run time of this cell"}}},
+		{name: "time", help: [][2]string{{"%time", "report build and run time of this cell, and how it was built"}}},
+		{name: "goget", help: [][2]string{
+			{"%goget MOD[@VER]...", "require a module (pin, upgrade or downgrade)"},
+			{"%goget -u", "upgrade the modules required with %goget"},
+		}, run: (*Engine).magicGoget},
+		{name: "goreplace", help: [][2]string{{"%goreplace MOD => DIR", "build MOD from DIR (relative to the notebook)"}}, run: (*Engine).magicGoreplace},
+		{name: "gomod", help: [][2]string{{"%gomod", "show the cells' go.mod: requirements and replacements"}}, run: (*Engine).magicGomod},
 	}
 }
 
@@ -100,11 +114,18 @@ func helpText() string {
 // is wrong (an unknown magic); what a shell command does is its output.
 func (e *Engine) magic(ctx context.Context, req cell.Request, m cellsrc.Magic, sink cell.Sink, res *cell.Result) *cell.Error {
 	if m.Shell {
-		e.shell(ctx, m.Text, sink)
+		e.mu.Lock()
+		dir := e.dir
+		e.mu.Unlock()
+		command := m.Text
+		if rest, inModule := strings.CutPrefix(command, "*"); inModule {
+			command, dir = rest, e.work.dir
+		}
+		e.shell(ctx, command, dir, sink)
 		return nil
 	}
 	name, arg, _ := strings.Cut(m.Text, " ")
-	c := magicCall{req: req, line: m, arg: strings.TrimSpace(arg), sink: sink, res: res}
+	c := magicCall{ctx: ctx, req: req, line: m, arg: strings.TrimSpace(arg), sink: sink, res: res}
 	for _, spec := range magics {
 		if spec.name == name && spec.run != nil {
 			return spec.run(e, c)
@@ -210,6 +231,63 @@ func (e *Engine) magicGoflags(c magicCall) *cell.Error {
 	return nil
 }
 
+func (e *Engine) magicGoget(c magicCall) *cell.Error {
+	args := strings.Fields(c.arg)
+	if len(args) == 0 {
+		return c.fail("usage: %goget MODULE[@VERSION]... or %goget -u")
+	}
+	e.mu.Lock()
+	if len(args) == 1 && args[0] == "-u" {
+		if len(e.added) == 0 {
+			e.mu.Unlock()
+			c.sink.Stream("stdout", "no modules required with %goget\n")
+			return nil
+		}
+		args = append(args, e.added...)
+	}
+	e.mu.Unlock()
+	env := e.environ()
+	progress := &goLines{sink: func(line string) { c.sink.Stream("stderr", line) }}
+	if err := e.work.get(c.ctx, env, progress, args...); err != nil {
+		return c.fail("%goget: " + err.Error())
+	}
+	e.mu.Lock()
+	for _, a := range args {
+		if mod, _, _ := strings.Cut(a, "@"); !strings.HasPrefix(a, "-") && !slices.Contains(e.added, mod) {
+			e.added = append(e.added, mod)
+		}
+	}
+	e.mu.Unlock()
+	return nil
+}
+
+func (e *Engine) magicGoreplace(c magicCall) *cell.Error {
+	mod, dir, ok := strings.Cut(c.arg, "=>")
+	mod, dir = strings.TrimSpace(mod), strings.TrimSpace(dir)
+	if !ok || mod == "" || dir == "" {
+		return c.fail("usage: %goreplace MODULE => DIR")
+	}
+	e.mu.Lock()
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(e.dir, dir)
+	}
+	e.mu.Unlock()
+	if err := e.work.replace(c.ctx, e.environ(), mod, filepath.Clean(dir)); err != nil {
+		return c.fail("%goreplace: " + err.Error())
+	}
+	c.sink.Stream("stdout", fmt.Sprintf("%s => %s\n", mod, filepath.Clean(dir)))
+	return nil
+}
+
+func (e *Engine) magicGomod(c magicCall) *cell.Error {
+	text, err := e.work.requirements()
+	if err != nil {
+		return c.fail("%gomod: " + err.Error())
+	}
+	c.sink.Stream("stdout", text)
+	return nil
+}
+
 // varsTable lists carried variables for %vars. e.mu is held.
 func (e *Engine) varsTable() string {
 	if len(e.state.types) == 0 {
@@ -262,10 +340,7 @@ func magicError(cellNum int, m cellsrc.Magic, msg string) *cell.Error {
 
 // shell runs a ! command with sh in the cells' working directory,
 // streaming its output. Interrupt stops it like a cell.
-func (e *Engine) shell(ctx context.Context, command string, sink cell.Sink) {
-	e.mu.Lock()
-	dir := e.dir
-	e.mu.Unlock()
+func (e *Engine) shell(ctx context.Context, command, dir string, sink cell.Sink) {
 	cmd := exec.Command("/bin/sh", "-c", command)
 	cmd.Dir = dir
 	cmd.Env = e.environ()

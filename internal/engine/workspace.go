@@ -4,13 +4,17 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 )
 
 // workModule is the Go module, in the engine's work directory, that cells
@@ -23,7 +27,8 @@ type workModule struct {
 	// binDir holds built programs, named by the hash of what built them,
 	// so re-running an unchanged cell does not rebuild.
 	binDir string
-	builds atomic.Int64 // go build runs, for tests of the cache
+	builds atomic.Int64 // builds run, for tests of the cache
+	direct directBuilder
 }
 
 var moduleLine = regexp.MustCompile(`(?m)^module\s+\S+\s*$`)
@@ -60,77 +65,137 @@ func newWorkModule(dir, moduleDir, goBin string) (*workModule, error) {
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return nil, fmt.Errorf("work dir: %w", err)
 	}
-	return &workModule{dir: dir, goBin: goBin, binDir: binDir}, nil
+	w := &workModule{dir: dir, goBin: goBin, binDir: binDir}
+	w.direct.w = w
+	return w, nil
 }
 
-// buildError is a failed `go build`, with the compiler's output.
+// buildError is a failed build, with the compiler's output.
 type buildError struct {
 	output string
 }
 
 func (e *buildError) Error() string { return "build failed:\n" + e.output }
 
+// How a program was built, as %time reports it.
+const (
+	builtReused = "reused"   // an identical program was at hand
+	builtDirect = "direct"   // compiler and linker, no go command
+	builtGo     = "go build" // cgo, %goflags, or what the direct path cannot serve
+)
+
 // build compiles src as the module's main package and returns the path of
-// the program. An identical source and flags reuse the earlier program.
-func (w *workModule) build(ctx context.Context, src string, goflags []string, env []string) (string, error) {
+// the program and how it was built. The same source, flags and
+// dependencies reuse the earlier program. Packages from modules not yet
+// required are added through the module proxy first, their download
+// reported to progress.
+func (w *workModule) build(ctx context.Context, src string, goflags []string, env []string, progress io.Writer) (bin, how string, err error) {
+	for added := false; ; added = true {
+		bin, how, err = w.buildOnce(ctx, src, goflags, env, progress)
+		var mm *missingModuleError
+		if !errors.As(err, &mm) || added {
+			break
+		}
+		if err := w.get(ctx, env, progress, mm.packages...); err != nil {
+			return "", "", err
+		}
+	}
+	if err != nil {
+		return "", "", err
+	}
+	w.prune(bin)
+	return bin, how, nil
+}
+
+// buildOnce builds src into a program named by everything it is built
+// from, directly when it can.
+func (w *workModule) buildOnce(ctx context.Context, src string, goflags []string, env []string, progress io.Writer) (bin, how string, err error) {
+	cfg, err := w.direct.resolveSource(ctx, src, env, progress)
+	var mm *missingModuleError
+	if errors.As(err, &mm) || ctx.Err() != nil {
+		return "", "", err
+	}
 	h := sha256.New()
 	h.Write([]byte(src))
 	h.Write([]byte(strings.Join(goflags, "\x00")))
-	bin := filepath.Join(w.binDir, "cell-"+hex.EncodeToString(h.Sum(nil))[:20])
+	if cfg != nil {
+		// The configuration names every dependency's compiled archive,
+		// which changes when its source does (a %goreplace directory).
+		h.Write([]byte(cfg.file))
+	} else {
+		gomod, _ := os.ReadFile(filepath.Join(w.dir, "go.mod"))
+		h.Write(gomod)
+	}
+	bin = filepath.Join(w.binDir, "cell-"+hex.EncodeToString(h.Sum(nil))[:20])
 	if _, err := os.Stat(bin); err == nil {
-		return bin, nil
+		now := time.Now()
+		os.Chtimes(bin, now, now) // recently used: the last to be pruned
+		return bin, builtReused, nil
 	}
 	if err := os.WriteFile(filepath.Join(w.dir, "main.go"), []byte(src), 0o644); err != nil {
-		return "", fmt.Errorf("write program: %w", err)
+		return "", "", fmt.Errorf("write program: %w", err)
+	}
+	w.builds.Add(1)
+	if cfg != nil && len(goflags) == 0 {
+		return bin, builtDirect, w.direct.build(ctx, cfg, bin, env)
 	}
 	args := append([]string{"build", "-o", bin}, goflags...)
 	args = append(args, ".")
-	w.builds.Add(1)
 	cmd := exec.CommandContext(ctx, w.goBin, args...)
 	cmd.Dir = w.dir
 	cmd.Env = env
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		if ctx.Err() != nil {
-			return "", ctx.Err()
+			return "", builtGo, ctx.Err()
+		}
+		if missing := missingModules(string(out)); len(missing) > 0 {
+			return "", builtGo, &missingModuleError{packages: missing}
 		}
 		if _, ok := err.(*exec.ExitError); ok {
-			return "", &buildError{output: string(out)}
+			return "", builtGo, &buildError{output: string(out)}
 		}
-		return "", fmt.Errorf("run go build: %w", err)
+		return "", builtGo, fmt.Errorf("run go build: %w", err)
 	}
-	w.prune(bin)
-	return bin, nil
+	return bin, builtGo, nil
 }
 
-// prune keeps the directory of built programs small: the newest few stay,
-// enough for re-running recent cells without a rebuild.
+// Kept programs are capped, so that a long session does not fill the
+// disk: the least recently used go first.
+const (
+	maxPrograms     = 32
+	maxProgramBytes = 64 << 20
+)
+
+// prune removes the least recently used programs beyond the caps, never
+// keep (the one about to run).
 func (w *workModule) prune(keep string) {
-	const maxPrograms = 32
 	entries, err := os.ReadDir(w.binDir)
-	if err != nil || len(entries) <= maxPrograms {
+	if err != nil {
 		return
 	}
 	type aged struct {
 		path string
-		mod  int64
+		size int64
+		used time.Time
 	}
 	var all []aged
+	var total int64
 	for _, e := range entries {
 		if info, err := e.Info(); err == nil {
-			all = append(all, aged{filepath.Join(w.binDir, e.Name()), info.ModTime().UnixNano()})
+			all = append(all, aged{filepath.Join(w.binDir, e.Name()), info.Size(), info.ModTime()})
+			total += info.Size()
 		}
 	}
-	for len(all) > maxPrograms {
-		oldest := 0
-		for i := range all {
-			if all[i].mod < all[oldest].mod {
-				oldest = i
-			}
+	slices.SortFunc(all, func(a, b aged) int { return a.used.Compare(b.used) })
+	n := len(all)
+	for _, a := range all {
+		if n <= maxPrograms && total <= maxProgramBytes {
+			break
 		}
-		if all[oldest].path != keep {
-			os.Remove(all[oldest].path)
+		if a.path != keep && os.Remove(a.path) == nil {
+			n--
+			total -= a.size
 		}
-		all = append(all[:oldest], all[oldest+1:]...)
 	}
 }

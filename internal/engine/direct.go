@@ -1,0 +1,278 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"go/parser"
+	"go/token"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// The direct path builds a program without the go command: the compiler
+// and the linker are run on the composed file with an import
+// configuration resolved once per set of imports. It saves what `go
+// build` spends on loading the module graph and checking every package's
+// staleness for each cell, which is most of a small cell's build.
+//
+// It serves programs whose dependencies build without cgo: it resolves
+// them with CGO_ENABLED=0, so the standard library's pure-Go fallbacks
+// (the net resolver, os/user) stand in. Anything else, and any %goflags,
+// goes through `go build`.
+
+// errNotDirect says the direct path cannot serve a program; go build can.
+var errNotDirect = errors.New("not buildable directly")
+
+// toolchain is the compiler and linker of the work module's Go.
+type toolchain struct {
+	compile, link string
+}
+
+// importConfig is the resolved dependencies of one set of imports: the
+// compiler's and linker's import configuration, and the local packages
+// (outside GOROOT and the module cache) whose source a later use must
+// find unchanged.
+type importConfig struct {
+	file  string            // importcfg path
+	local map[string]string // package dir -> fingerprint of its files
+}
+
+// directBuilder resolves import sets and builds programs directly.
+type directBuilder struct {
+	w *workModule
+
+	toolsOnce sync.Once
+	tools     toolchain
+	toolsErr  error
+
+	mu      sync.Mutex
+	configs map[string]*importConfig // by import-set key
+}
+
+func (d *directBuilder) toolchain(ctx context.Context, env []string) (toolchain, error) {
+	d.toolsOnce.Do(func() {
+		cmd := exec.CommandContext(ctx, d.w.goBin, "env", "GOTOOLDIR", "GOEXE")
+		cmd.Env = env
+		out, err := cmd.Output()
+		if err != nil {
+			d.toolsErr = fmt.Errorf("go env GOTOOLDIR: %w", err)
+			return
+		}
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		dir, exe := lines[0], ""
+		if len(lines) > 1 {
+			exe = lines[1]
+		}
+		d.tools = toolchain{compile: filepath.Join(dir, "compile"+exe), link: filepath.Join(dir, "link"+exe)}
+	})
+	return d.tools, d.toolsErr
+}
+
+// resolve returns the import configuration of a program's source: what
+// its dependencies are, now. errNotDirect means go build must serve it; a
+// *missingModuleError names packages of modules not yet required.
+func (d *directBuilder) resolveSource(ctx context.Context, src string, env []string, progress io.Writer) (*importConfig, error) {
+	imports, err := importsOf(src)
+	if err != nil {
+		return nil, errNotDirect // a syntax error: go build reports it as users know it
+	}
+	return d.config(ctx, imports, env, progress)
+}
+
+// build compiles and links the work module's main.go into bin with cfg.
+// A compile error is a *buildError.
+func (d *directBuilder) build(ctx context.Context, cfg *importConfig, bin string, env []string) error {
+	tools, err := d.toolchain(ctx, env)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(d.w.dir, "build-")
+	if err != nil {
+		return fmt.Errorf("build dir: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	mainFile := filepath.Join(d.w.dir, "main.go")
+	archive := filepath.Join(tmp, "main.a")
+	if out, err := d.run(ctx, env, tools.compile, "-o", archive, "-p", "main", "-complete", "-importcfg", cfg.file, "-pack", mainFile); err != nil {
+		if _, ok := err.(*exec.ExitError); ok && ctx.Err() == nil {
+			return &buildError{output: string(out)}
+		}
+		return fmt.Errorf("compile: %w\n%s", err, out)
+	}
+	// -s -w: no symbol table or DWARF. Panics still name file and line,
+	// from the runtime's own tables.
+	linked := filepath.Join(tmp, "prog")
+	if out, err := d.run(ctx, env, tools.link, "-o", linked, "-importcfg", cfg.file, "-s", "-w", "-buildmode=exe", archive); err != nil {
+		return fmt.Errorf("link: %w\n%s", err, out)
+	}
+	return os.Rename(linked, bin)
+}
+
+func (d *directBuilder) run(ctx context.Context, env []string, tool string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, tool, args...)
+	cmd.Dir = d.w.dir
+	cmd.Env = env
+	return cmd.CombinedOutput()
+}
+
+// importsOf lists the import paths of a Go file.
+func importsOf(src string) ([]string, error) {
+	f, err := parser.ParseFile(token.NewFileSet(), "main.go", src, parser.ImportsOnly)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, is := range f.Imports {
+		p, err := strconv.Unquote(is.Path.Value)
+		if err != nil {
+			return nil, err
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}
+
+// listedPackage is what go list says of one package.
+type listedPackage struct {
+	ImportPath string
+	Dir        string
+	Export     string
+	Standard   bool
+	Module     *struct{ Path, Dir string }
+	Error      *struct{ Err string }
+}
+
+// config returns the import configuration for a set of imports, resolving
+// it with `go list -export -deps` (which also compiles what is missing
+// from the build cache) unless a resolution whose local sources are
+// unchanged is at hand.
+func (d *directBuilder) config(ctx context.Context, imports []string, env []string, progress io.Writer) (*importConfig, error) {
+	set := append([]string{"runtime"}, imports...)
+	slices.Sort(set)
+	set = slices.Compact(set)
+	// Requirements change what an import resolves to (%goget, !*go get).
+	gomod, _ := os.ReadFile(filepath.Join(d.w.dir, "go.mod"))
+	gosum, _ := os.ReadFile(filepath.Join(d.w.dir, "go.sum"))
+	key := fmt.Sprintf("%x\n%x\n%s", sha256.Sum256(gomod), sha256.Sum256(gosum), strings.Join(set, "\n"))
+	d.mu.Lock()
+	cfg := d.configs[key]
+	d.mu.Unlock()
+	if cfg != nil && cfg.fresh() {
+		return cfg, nil
+	}
+	cfg, err := d.resolve(ctx, set, env, progress)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	if d.configs == nil {
+		d.configs = map[string]*importConfig{}
+	}
+	d.configs[key] = cfg
+	d.mu.Unlock()
+	return cfg, nil
+}
+
+func (d *directBuilder) resolve(ctx context.Context, set []string, env []string, progress io.Writer) (*importConfig, error) {
+	args := append([]string{"list", "-e", "-export", "-deps", "-json=ImportPath,Dir,Export,Standard,Module,Error"}, set...)
+	cmd := exec.CommandContext(ctx, d.w.goBin, args...)
+	cmd.Dir = d.w.dir
+	cmd.Env = append(slices.Clone(env), "CGO_ENABLED=0")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout = &stdout
+	// "go: downloading ..." lines reach the cell as they come.
+	cmd.Stderr = io.MultiWriter(&stderr, progress)
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if missing := missingModules(stderr.String()); len(missing) > 0 {
+			return nil, &missingModuleError{packages: missing}
+		}
+		return nil, errors.Join(errNotDirect, fmt.Errorf("go list: %w\n%s", err, stderr.String()))
+	}
+	var cfgText strings.Builder
+	cfg := &importConfig{local: map[string]string{}}
+	dec := json.NewDecoder(&stdout)
+	var missing []string
+	for {
+		var p listedPackage
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			return nil, errors.Join(errNotDirect, fmt.Errorf("read go list: %w", err))
+		}
+		if p.Error != nil {
+			if m := missingModules(p.Error.Err); len(m) > 0 {
+				missing = append(missing, m...)
+				continue
+			}
+			return nil, errNotDirect // go build will say what is wrong
+		}
+		if p.ImportPath == "unsafe" {
+			continue // the compiler's own
+		}
+		if p.Export == "" {
+			return nil, errNotDirect
+		}
+		fmt.Fprintf(&cfgText, "packagefile %s=%s\n", p.ImportPath, p.Export)
+		if !p.Standard && (p.Module == nil || !inModuleCache(p.Dir, p.Module.Dir)) {
+			cfg.local[p.Dir] = dirFingerprint(p.Dir)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		return nil, &missingModuleError{packages: slices.Compact(missing)}
+	}
+	h := sha256.Sum256([]byte(cfgText.String()))
+	cfg.file = filepath.Join(d.w.dir, "importcfg-"+hex.EncodeToString(h[:8]))
+	if err := os.WriteFile(cfg.file, []byte(cfgText.String()), 0o644); err != nil {
+		return nil, fmt.Errorf("write import configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// inModuleCache reports whether a module's directory is in the read-only
+// module cache, where its source cannot change.
+func inModuleCache(pkgDir, modDir string) bool {
+	return modDir != "" && strings.Contains(filepath.ToSlash(modDir), "/pkg/mod/") && strings.HasPrefix(pkgDir, modDir)
+}
+
+// fresh reports whether every local package's files are as they were.
+func (c *importConfig) fresh() bool {
+	for dir, fp := range c.local {
+		if dirFingerprint(dir) != fp {
+			return false
+		}
+	}
+	return true
+}
+
+// dirFingerprint sums the names, sizes and modification times of a
+// directory's files: an edit changes it.
+func dirFingerprint(dir string) string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return ""
+	}
+	h := sha256.New()
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || e.IsDir() {
+			continue
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00%d\n", e.Name(), info.Size(), info.ModTime().UnixNano())
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,82 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// A kernel's own directory is made under the temp dir with this prefix
+// and holds ownerFile, which names the process that owns it. A kernel
+// removes its directory when it closes; one that was killed cannot, so a
+// starting kernel removes the directories whose owner is gone.
+const (
+	kernelDirPrefix = "gopar-kernel-"
+	ownerFile       = "owner"
+)
+
+// newKernelDir makes a kernel directory owned by this process.
+func newKernelDir() (string, error) {
+	dir, err := os.MkdirTemp("", kernelDirPrefix)
+	if err != nil {
+		return "", fmt.Errorf("kernel dir: %w", err)
+	}
+	pid := os.Getpid()
+	start, _ := processStart(pid)
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), fmt.Appendf(nil, "%d %d\n", pid, start), 0o644); err != nil {
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("kernel dir: %w", err)
+	}
+	return dir, nil
+}
+
+// removeOrphanedKernelDirs removes the kernel directories under tmp whose
+// owner is no longer running, and returns how many it removed.
+func removeOrphanedKernelDirs(tmp string) int {
+	dirs, _ := filepath.Glob(filepath.Join(tmp, kernelDirPrefix+"*"))
+	removed := 0
+	for _, dir := range dirs {
+		b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+		if err != nil {
+			continue // being made, or not ours
+		}
+		var pid int
+		var start uint64
+		if _, err := fmt.Sscan(string(b), &pid, &start); err != nil {
+			continue
+		}
+		// The pid alone may have been reused by now; its start time
+		// tells the owner from a newcomer.
+		if now, ok := processStart(pid); ok && now == start {
+			continue
+		}
+		if os.RemoveAll(dir) == nil {
+			removed++
+		}
+	}
+	return removed
+}
+
+// processStart returns when a process started, in clock ticks since boot
+// (field 22 of /proc/PID/stat), and false when there is no such process.
+func processStart(pid int) (uint64, bool) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// The command name, in parentheses, may hold spaces: fields are
+	// counted after its closing parenthesis.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, false
+	}
+	fields := strings.Fields(s[i+1:])
+	if len(fields) < 20 {
+		return 0, false
+	}
+	start, err := strconv.ParseUint(fields[19], 10, 64)
+	return start, err == nil
+}

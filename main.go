@@ -132,7 +132,9 @@ func serveKernel(connectionFile string, stderr io.Writer) error {
 			k.Interrupt()
 		}
 	}()
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
+	// A terminal that closes sends SIGHUP: shut down cleanly, removing
+	// the kernel's directory, as for SIGTERM.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	err = k.Run(ctx)
 	if errors.Is(err, jupyter.ErrRestart) || errors.Is(err, context.Canceled) {

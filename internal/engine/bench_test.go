@@ -201,3 +201,27 @@ func TestNoValueCallBuildsOnce(t *testing.T) {
 		t.Errorf("after redefinition value = %+v", res.Value)
 	}
 }
+
+// BenchmarkFirstAndRepeatedCells measures, per kernel, the first cell (it
+// resolves the dependencies of its imports), a later changed cell, and an
+// identical re-run, which must not build.
+func BenchmarkFirstAndRepeatedCells(b *testing.B) {
+	var first, changed, again time.Duration
+	for i := 0; i < b.N; i++ {
+		e := newBenchEngine(b)
+		start := time.Now()
+		execCell(b, e, fmt.Sprintf("fmt.Println(%d)", i), 1)
+		first += time.Since(start)
+		start = time.Now()
+		execCell(b, e, fmt.Sprintf("fmt.Println(%d)", i+1), 2)
+		changed += time.Since(start)
+		start = time.Now()
+		execCell(b, e, fmt.Sprintf("fmt.Println(%d)", i+1), 3)
+		again += time.Since(start)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(first.Milliseconds())/n, "first-ms")
+	b.ReportMetric(float64(changed.Milliseconds())/n, "changed-ms")
+	b.ReportMetric(float64(again.Microseconds())/1000/n, "rerun-ms")
+	b.ReportMetric(float64(first)/float64(changed), "first/changed")
+}

@@ -44,6 +44,7 @@ type toolchain struct {
 // (outside GOROOT and the module cache) whose source a later use must
 // find unchanged.
 type importConfig struct {
+	text  string            // importcfg content
 	file  string            // importcfg path
 	local map[string]string // package dir -> fingerprint of its files
 }
@@ -51,6 +52,10 @@ type importConfig struct {
 // directBuilder resolves import sets and builds programs directly.
 type directBuilder struct {
 	w *workModule
+	// cacheDir, when set, keeps resolutions between kernels, so that a
+	// kernel's first cell does not pay for go list when an earlier kernel
+	// resolved the same imports against the same requirements.
+	cacheDir string
 
 	toolsOnce sync.Once
 	tools     toolchain
@@ -171,9 +176,15 @@ func (d *directBuilder) config(ctx context.Context, imports []string, env []stri
 	if cfg != nil && cfg.fresh() {
 		return cfg, nil
 	}
-	cfg, err := d.resolve(ctx, set, env, progress)
-	if err != nil {
-		return nil, err
+	// What go list answers depends on the environment too.
+	key += "\n" + goEnvKey(env)
+	stored := d.stored(key)
+	if cfg = stored.load(); cfg == nil {
+		var err error
+		if cfg, err = d.resolve(ctx, set, env, progress); err != nil {
+			return nil, err
+		}
+		stored.save(cfg)
 	}
 	d.mu.Lock()
 	if d.configs == nil {
@@ -235,12 +246,112 @@ func (d *directBuilder) resolve(ctx context.Context, set []string, env []string,
 		slices.Sort(missing)
 		return nil, &missingModuleError{packages: slices.Compact(missing)}
 	}
-	h := sha256.Sum256([]byte(cfgText.String()))
-	cfg.file = filepath.Join(d.w.dir, "importcfg-"+hex.EncodeToString(h[:8]))
-	if err := os.WriteFile(cfg.file, []byte(cfgText.String()), 0o644); err != nil {
-		return nil, fmt.Errorf("write import configuration: %w", err)
+	cfg.text = cfgText.String()
+	if err := cfg.write(d.w.dir); err != nil {
+		return nil, err
 	}
 	return cfg, nil
+}
+
+// write puts the configuration where the compiler reads it, named by its
+// content.
+func (c *importConfig) write(dir string) error {
+	h := sha256.Sum256([]byte(c.text))
+	c.file = filepath.Join(dir, "importcfg-"+hex.EncodeToString(h[:8]))
+	if err := os.WriteFile(c.file, []byte(c.text), 0o644); err != nil {
+		return fmt.Errorf("write import configuration: %w", err)
+	}
+	return nil
+}
+
+// goEnvKey is the part of the environment that changes what go list
+// resolves.
+func goEnvKey(env []string) string {
+	var parts []string
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		switch name {
+		case "GOFLAGS", "GOOS", "GOARCH", "GOAMD64", "GOEXPERIMENT", "GOTOOLCHAIN", "GOCACHE", "GOMODCACHE", "GOROOT", "GOPATH":
+			parts = append(parts, kv)
+		}
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, "\x00")
+}
+
+// storedConfig is a resolution kept in the cache directory.
+type storedConfig struct {
+	file string // "" when there is no cache directory
+	dir  string // where the loaded configuration is written for the compiler
+}
+
+func (d *directBuilder) stored(key string) storedConfig {
+	if d.cacheDir == "" {
+		return storedConfig{}
+	}
+	h := sha256.Sum256([]byte(key))
+	return storedConfig{file: filepath.Join(d.cacheDir, "importcfg-"+hex.EncodeToString(h[:12])+".json"), dir: d.w.dir}
+}
+
+type storedConfigData struct {
+	Text  string
+	Local map[string]string
+}
+
+// load returns the stored resolution when every archive it names is still
+// in the build cache (which trims what is not used) and every local
+// package is unchanged; otherwise nil.
+func (s storedConfig) load() *importConfig {
+	if s.file == "" {
+		return nil
+	}
+	b, err := os.ReadFile(s.file)
+	if err != nil {
+		return nil
+	}
+	var data storedConfigData
+	if json.Unmarshal(b, &data) != nil || data.Text == "" {
+		return nil
+	}
+	for _, line := range strings.Split(strings.TrimSpace(data.Text), "\n") {
+		_, archive, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil
+		}
+		if _, err := os.Stat(archive); err != nil {
+			return nil
+		}
+	}
+	cfg := &importConfig{text: data.Text, local: data.Local}
+	if !cfg.fresh() || cfg.write(s.dir) != nil {
+		return nil
+	}
+	return cfg
+}
+
+func (s storedConfig) save(cfg *importConfig) {
+	if s.file == "" {
+		return
+	}
+	if b, err := json.Marshal(storedConfigData{Text: cfg.text, Local: cfg.local}); err == nil {
+		writeFileAtomic(s.file, b)
+	}
+}
+
+// writeFileAtomic writes a cache file whole or not at all, so a reader
+// in another process never sees half of it.
+func writeFileAtomic(file string, data []byte) {
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), ".tmp-")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.Write(data)
+	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), file) != nil {
+		os.Remove(tmp.Name())
+	}
 }
 
 // inModuleCache reports whether a module's directory is in the read-only

@@ -39,6 +39,10 @@ type Options struct {
 	WorkDir string
 	// GoBinary is the go command. Empty: $GOPAR_GO, else go on $PATH.
 	GoBinary string
+	// CacheDir keeps what kernels can share to start faster (resolved
+	// dependencies, the standard library's package names). Empty: the
+	// user's cache directory; "off": nothing is kept.
+	CacheDir string
 	Logger   *slog.Logger
 }
 
@@ -96,9 +100,21 @@ func New(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	cacheDir := opts.CacheDir
+	switch cacheDir {
+	case "":
+		if dir, err := os.UserCacheDir(); err == nil {
+			cacheDir = filepath.Join(dir, "gopar")
+		}
+	case "off":
+		cacheDir = ""
+	}
+	work.direct.cacheDir = cacheDir
 	cwd, _ := os.Getwd()
-	pkgs := &pkgindex.Index{}
-	go pkgs.Names() // read the standard library before the first cell needs it
+	pkgs := &pkgindex.Index{CacheDir: cacheDir}
+	// What the first cell needs, found while the user types it.
+	go pkgs.Names()
+	go work.direct.toolchain(context.Background(), os.Environ())
 	return &Engine{
 		state:   state,
 		log:     log,

@@ -5,10 +5,15 @@
 package pkgindex
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"go/build"
 	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -59,6 +64,10 @@ type Index struct {
 	// GOROOT is the Go root whose src directory lists the standard
 	// packages; empty means go/build's default.
 	GOROOT string
+	// CacheDir, when set, keeps the list of standard packages between
+	// processes: reading the Go root takes about a tenth of a second,
+	// which a kernel's first cell would otherwise wait for.
+	CacheDir string
 
 	once   sync.Once
 	paths  map[string]string // name -> the one path it means
@@ -72,7 +81,7 @@ func (ix *Index) load() {
 		if goroot == "" {
 			goroot = build.Default.GOROOT
 		}
-		ix.byName = stdPackages(goroot)
+		ix.byName = ix.cachedStdPackages(goroot)
 		ix.paths = make(map[string]string)
 		for name, paths := range ix.byName {
 			// A name the standard library has twice, with no usual
@@ -115,6 +124,44 @@ func (ix *Index) Lookup(name string) (string, bool) {
 func (ix *Index) Names() []string {
 	ix.load()
 	return ix.names
+}
+
+// cachedStdPackages returns the standard packages of goroot, from the
+// cache when it has them for this Go root and version.
+func (ix *Index) cachedStdPackages(goroot string) map[string][]string {
+	if ix.CacheDir == "" || goroot == "" {
+		return stdPackages(goroot)
+	}
+	version, _ := os.ReadFile(filepath.Join(goroot, "VERSION"))
+	sum := sha256.Sum256([]byte(goroot + "\x00" + runtime.GOOS + "/" + runtime.GOARCH + "\x00" + string(version)))
+	file := filepath.Join(ix.CacheDir, "std-"+hex.EncodeToString(sum[:8])+".json")
+	if b, err := os.ReadFile(file); err == nil {
+		var byName map[string][]string
+		if json.Unmarshal(b, &byName) == nil && len(byName) > 0 {
+			return byName
+		}
+	}
+	byName := stdPackages(goroot)
+	if b, err := json.Marshal(byName); err == nil && len(byName) > 0 {
+		writeFileAtomic(file, b)
+	}
+	return byName
+}
+
+// writeFileAtomic writes a cache file whole or not at all, so a reader
+// in another process never sees half of it.
+func writeFileAtomic(file string, data []byte) {
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(file), ".tmp-")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.Write(data)
+	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), file) != nil {
+		os.Remove(tmp.Name())
+	}
 }
 
 // stdPackages walks GOROOT/src for importable standard packages with

@@ -3,6 +3,7 @@ package pkgindex
 import (
 	"go/parser"
 	"go/token"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"testing"
@@ -70,6 +71,29 @@ func TestCellPackagesPinWellKnown(t *testing.T) {
 		}
 		if !slices.Contains(pinned, p) {
 			t.Errorf("internal/cellpkgs does not import well-known %s", p)
+		}
+	}
+}
+
+func TestCachedIndexMatchesAFreshOne(t *testing.T) {
+	dir := t.TempDir()
+	fresh := &Index{}
+	first := &Index{CacheDir: dir}
+	again := &Index{CacheDir: dir}
+	if !slices.Equal(first.Names(), fresh.Names()) {
+		t.Fatalf("index with an empty cache lists %d names, a fresh one %d", len(first.Names()), len(fresh.Names()))
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "std-*.json")); len(files) != 1 {
+		t.Fatalf("cache files = %v, want one", files)
+	}
+	if !slices.Equal(again.Names(), fresh.Names()) {
+		t.Errorf("index read from the cache differs from a fresh one")
+	}
+	for _, name := range []string{"json", "rand", "strings"} {
+		a, _ := again.Lookup(name)
+		f, _ := fresh.Lookup(name)
+		if a != f {
+			t.Errorf("Lookup(%q) from the cache = %q, fresh %q", name, a, f)
 		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // The direct path builds a program without the go command: the compiler
@@ -326,7 +327,24 @@ func (s storedConfig) load() *importConfig {
 	if !cfg.fresh() || cfg.write(s.dir) != nil {
 		return nil
 	}
+	now := time.Now()
+	os.Chtimes(s.file, now, now) // in use: trimStoredConfigs keeps it
 	return cfg
+}
+
+// storedConfigAge is how long a stored resolution no kernel has used is
+// kept.
+const storedConfigAge = 30 * 24 * time.Hour
+
+// trimStoredConfigs removes the stored resolutions unused for a month,
+// so that the cache does not grow with every set of imports ever used.
+func trimStoredConfigs(cacheDir string) {
+	files, _ := filepath.Glob(filepath.Join(cacheDir, "importcfg-*.json"))
+	for _, f := range files {
+		if info, err := os.Stat(f); err == nil && time.Since(info.ModTime()) > storedConfigAge {
+			os.Remove(f)
+		}
+	}
 }
 
 func (s storedConfig) save(cfg *importConfig) {

@@ -115,6 +115,9 @@ func New(opts Options) (*Engine, error) {
 	// What the first cell needs, found while the user types it.
 	go pkgs.Names()
 	go work.direct.toolchain(context.Background(), os.Environ())
+	if cacheDir != "" {
+		go trimStoredConfigs(cacheDir)
+	}
 	return &Engine{
 		state:   state,
 		log:     log,

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestOrphanedKernelDirsGo(t *testing.T) {
@@ -59,5 +60,23 @@ func TestKernelDirIsRemovedOnClose(t *testing.T) {
 	e.Close()
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("kernel dir %s still there after Close: %v", dir, err)
+	}
+}
+
+func TestStoredConfigsAreTrimmed(t *testing.T) {
+	dir := t.TempDir()
+	old := filepath.Join(dir, "importcfg-old.json")
+	recent := filepath.Join(dir, "importcfg-recent.json")
+	for _, f := range []string{old, recent} {
+		os.WriteFile(f, []byte("{}"), 0o644)
+	}
+	past := time.Now().Add(-storedConfigAge - time.Hour)
+	os.Chtimes(old, past, past)
+	trimStoredConfigs(dir)
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Errorf("a resolution unused for over %v was kept", storedConfigAge)
+	}
+	if _, err := os.Stat(recent); err != nil {
+		t.Errorf("a recent resolution was removed: %v", err)
 	}
 }

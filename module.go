@@ -106,10 +106,15 @@ fmt.Println("warm:", squares, err)
 `
 
 func warmEngine(ctx context.Context, eng *engine.Engine) error {
-	var rec celltest.Recorder
-	res := eng.Execute(ctx, cell.Request{Code: warmCell, Count: 1}, &rec)
-	if res.Err != nil {
-		return fmt.Errorf("warm build caches: %s\n%s\n%s", res.Err.Value, strings.Join(res.Err.Traceback, "\n"), rec.Stderr())
+	// The warm cell fills the build cache; a plain one also leaves the
+	// resolved dependencies of the commonest imports for a new kernel's
+	// first cell.
+	for i, code := range []string{warmCell, `fmt.Println("warm")`} {
+		var rec celltest.Recorder
+		res := eng.Execute(ctx, cell.Request{Code: code, Count: i + 1}, &rec)
+		if res.Err != nil {
+			return fmt.Errorf("warm build caches: %s\n%s\n%s", res.Err.Value, strings.Join(res.Err.Traceback, "\n"), rec.Stderr())
+		}
 	}
 	return nil
 }

@@ -17,6 +17,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/gopar/gopar/internal/atomicfile"
 )
 
 // Environment variables the kernel sets for the program.
@@ -119,18 +121,5 @@ func WriteTypes(dir string, types map[string]VarType) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(dir, "types-*.tmp")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return os.Rename(f.Name(), filepath.Join(dir, TypesFile))
+	return atomicfile.Write(filepath.Join(dir, TypesFile), b, 0o644)
 }

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gopar/gopar/internal/atomicfile"
 )
 
 // The direct path builds a program without the go command: the compiler
@@ -352,23 +354,7 @@ func (s storedConfig) save(cfg *importConfig) {
 		return
 	}
 	if b, err := json.Marshal(storedConfigData{Text: cfg.text, Local: cfg.local}); err == nil {
-		writeFileAtomic(s.file, b)
-	}
-}
-
-// writeFileAtomic writes a cache file whole or not at all, so a reader
-// in another process never sees half of it.
-func writeFileAtomic(file string, data []byte) {
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), ".tmp-")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(data)
-	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), file) != nil {
-		os.Remove(tmp.Name())
+		atomicfile.Write(s.file, b, 0o644)
 	}
 }
 

@@ -18,6 +18,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/gopar/gopar/internal/atomicfile"
 )
 
 // WellKnown are packages notebooks use often enough that a cell may name
@@ -143,25 +145,9 @@ func (ix *Index) cachedStdPackages(goroot string) map[string][]string {
 	}
 	byName := stdPackages(goroot)
 	if b, err := json.Marshal(byName); err == nil && len(byName) > 0 {
-		writeFileAtomic(file, b)
+		atomicfile.Write(file, b, 0o644)
 	}
 	return byName
-}
-
-// writeFileAtomic writes a cache file whole or not at all, so a reader
-// in another process never sees half of it.
-func writeFileAtomic(file string, data []byte) {
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		return
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(file), ".tmp-")
-	if err != nil {
-		return
-	}
-	_, werr := tmp.Write(data)
-	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), file) != nil {
-		os.Remove(tmp.Name())
-	}
 }
 
 // stdPackages walks GOROOT/src for importable standard packages with

@@ -1,12 +1,13 @@
 package cellrt
 
 import (
-	"github.com/gopar/gopar/internal/childproto"
 	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
+
+	"github.com/gopar/gopar/internal/childproto"
 )
 
 var (

@@ -82,7 +82,7 @@ class MagicTests(KernelCase):
         text = out.stream_text("stdout")
         self.assertIn("timed cell\n", text, out.describe())
         # Only the form is checked, never the durations.
-        self.assertRegex(text, r"(?m)^time: build %s, run %s$" % (DURATION, DURATION), out.describe())
+        self.assertRegex(text, r"(?m)^time: build %s \((direct|go build|reused)\), run %s$" % (DURATION, DURATION), out.describe())
         out = self.run_ok('fmt.Println("untimed cell")')
         self.assertNotIn("time:", out.stream_text(), "a cell without %time reported its time\n" + out.describe())
 

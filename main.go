@@ -92,7 +92,7 @@ func newEngine(log *slog.Logger) (*engine.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return engine.New(engine.Options{ModuleDir: dir, Logger: log})
+	return engine.New(engine.Options{ModuleDir: dir, Logger: log, Version: version()})
 }
 
 // notebookEngine is what the kernel serves: the engine runs cells, code

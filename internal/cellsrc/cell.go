@@ -25,7 +25,8 @@ type Magic struct {
 	// Shell is set for a ! line.
 	Shell bool
 	// CellMarker is set for a "%%" line, GoNB's marker for the start of
-	// main's body; what follows is code.
+	// main's body; what follows is code. Text holds the program
+	// arguments written after it.
 	CellMarker bool
 }
 
@@ -185,12 +186,13 @@ func (c *Cell) extractMagics() string {
 // newline after it, if any.
 func (c *Cell) addMagic(from, to int) {
 	text := strings.TrimSpace(c.Code[from:to])
+	text = text[gonbPrefixLen(text):]
 	m := Magic{Line: c.Line(from), Shell: text[0] == '!'}
 	if text == "%%" || strings.HasPrefix(text, "%% ") {
 		m.CellMarker = true
-	} else {
-		m.Text = strings.TrimSpace(strings.ReplaceAll(text[1:], "\\\n", "\n"))
+		text = text[1:] // the rest are the program's arguments
 	}
+	m.Text = strings.TrimSpace(strings.ReplaceAll(text[1:], "\\\n", "\n"))
 	c.Magics = append(c.Magics, m)
 }
 

@@ -60,7 +60,11 @@ func TestMagics(t *testing.T) {
 		{"s := `\n%not magic\n`", "s := `\n%not magic\n`", nil},
 		{"x := 5 % 2", "x := 5 % 2", nil},
 		{"/* c\n!x */ y", "/* c\n!x */ y", nil},
-		{"%% é", "     ", []Magic{{Line: 1, CellMarker: true}}},
+		{"%% é", "     ", []Magic{{Line: 1, Text: "é", CellMarker: true}}},
+		{"%% -x=17 -v\nf()", "           \nf()", []Magic{{Line: 1, Text: "-x=17 -v", CellMarker: true}}},
+		// GoNB's prefix keeps a magic a Go comment to other editors.
+		{"//gonb:%%\n//gonb:!ls\nx", "         \n          \nx", []Magic{{Line: 1, CellMarker: true}, {Line: 2, Text: "ls", Shell: true}}},
+		{"// gonb:%time\n//gonb:x", "// gonb:%time\n//gonb:x", nil},
 		// A backtick inside a string does not open a raw string.
 		{"s := \"`\"\n%env A=1", "s := \"`\"\n        ", []Magic{{Line: 2, Text: "env A=1"}}},
 		{"!echo a \\\n  b\n%env B=2\nx", "         \n   \n        \nx",

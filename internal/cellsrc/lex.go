@@ -13,7 +13,7 @@ const (
 	String
 	Rune
 	RawString
-	MagicLine // a line starting with % or ! (a magic or a shell command), and its \-continuations
+	MagicLine // a line starting with % or ! (or //gonb:% or //gonb:!), and its \-continuations
 )
 
 // lex walks src and calls visit at every byte offset i with the state that
@@ -28,6 +28,7 @@ func lex(src string, visit func(i int, st State)) {
 			for j < len(src) && (src[j] == ' ' || src[j] == '\t') {
 				j++
 			}
+			j += gonbPrefixLen(src[j:])
 			if j < len(src) && (src[j] == '%' || src[j] == '!') {
 				st = MagicLine
 			}
@@ -104,4 +105,17 @@ func StateAt(code string, off int) State {
 		}
 	})
 	return st
+}
+
+// gonbPrefix may start a magic line, as GoNB allows, so that the line is
+// a Go comment to editors outside the notebook: "//gonb:%%".
+const gonbPrefix = "//gonb:"
+
+// gonbPrefixLen returns the length of a gonbPrefix that s starts with and
+// a magic follows, or 0.
+func gonbPrefixLen(s string) int {
+	if len(s) > len(gonbPrefix) && s[:len(gonbPrefix)] == gonbPrefix && (s[len(gonbPrefix)] == '%' || s[len(gonbPrefix)] == '!') {
+		return len(gonbPrefix)
+	}
+	return 0
 }

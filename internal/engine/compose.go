@@ -60,6 +60,21 @@ func (p *program) addImport(im importSpec) {
 	p.imports = append(p.imports, im)
 }
 
+// remove forgets the declarations or import that name denotes: a key
+// ("f", "T.M"), a name as %list writes it ("func f", "import fmt"), or an
+// import path or name. It reports whether anything was removed.
+func (p *program) remove(name string) bool {
+	n := len(p.decls) + len(p.imports)
+	p.decls = slices.DeleteFunc(p.decls, func(d declEntry) bool {
+		return slices.Contains(d.keys, name) || slices.Contains(declNames(d.decl), name)
+	})
+	path := strings.TrimPrefix(name, "import ")
+	p.imports = slices.DeleteFunc(p.imports, func(im importSpec) bool {
+		return im.path == path || im.nameInFile() == path
+	})
+	return len(p.decls)+len(p.imports) < n
+}
+
 // addImportIfMissing remembers an import that was found for a cell,
 // unless the path is imported already.
 func (p *program) addImportIfMissing(im importSpec) {
@@ -110,6 +125,9 @@ func compose(imports []importSpec, decls []declEntry, pc *parsedCell, opt compos
 			}
 		}
 		b.WriteString(childproto.LoadVarsCall(varMap(opt.vars.load)) + "\n")
+	}
+	if pc.parseFlags {
+		b.WriteString("flag.Parse()\n")
 	}
 	for i, s := range pc.stmts {
 		// Recording the running statement lets the kernel name the line

@@ -43,7 +43,9 @@ type Options struct {
 	// dependencies, the standard library's package names). Empty: the
 	// user's cache directory; "off": nothing is kept.
 	CacheDir string
-	Logger   *slog.Logger
+	// Version is the kernel's version, for %version.
+	Version string
+	Logger  *slog.Logger
 }
 
 // Engine runs cells. It is safe for concurrent use; executions run one
@@ -69,6 +71,11 @@ type Engine struct {
 	goflags []string
 	dir     string   // the programs' working directory (%cd)
 	added   []string // modules required with %goget, for %goget -u
+	args    []string // the programs' command line (%args, %% ARGS)
+	version string
+	// notebookEnv tells programs and shell commands where the kernel
+	// keeps things, under GoNB's names and gopar's own.
+	notebookEnv []string
 }
 
 // New prepares an engine: its work module and directories.
@@ -118,17 +125,26 @@ func New(opts Options) (*Engine, error) {
 	if cacheDir != "" {
 		go trimStoredConfigs(cacheDir)
 	}
+	kernelDir := filepath.Dir(work.dir)
+	notebookEnv := []string{
+		"GONB_DIR=" + work.dir, "GOPAR_MODULE_DIR=" + work.dir,
+		"GONB_TMP_DIR=" + kernelDir, "GOPAR_KERNEL_DIR=" + kernelDir,
+		"GONB_JUPYTER_ROOT=" + cwd,
+		"GONB_VERSION=" + opts.Version, "GOPAR_VERSION=" + opts.Version,
+	}
 	return &Engine{
-		state:   state,
-		log:     log,
-		work:    work,
-		ownWork: own,
-		pkgs:    pkgs,
-		noValue: map[string]bool{},
-		prog:    &program{},
-		cells:   map[int]string{},
-		env:     map[string]string{},
-		dir:     cwd,
+		notebookEnv: notebookEnv,
+		state:       state,
+		log:         log,
+		work:        work,
+		ownWork:     own,
+		pkgs:        pkgs,
+		noValue:     map[string]bool{},
+		version:     opts.Version,
+		prog:        &program{},
+		cells:       map[int]string{},
+		env:         map[string]string{},
+		dir:         cwd,
 	}, nil
 }
 
@@ -175,7 +191,7 @@ func (e *Engine) line(cellNum, line int) (string, bool) {
 func (e *Engine) environ() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	env := os.Environ()
+	env := append(os.Environ(), e.notebookEnv...)
 	for _, k := range sortedKeys(e.env) {
 		env = append(env, k+"="+e.env[k])
 	}
@@ -223,9 +239,21 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 // wrong.
 func (e *Engine) runMagics(ctx context.Context, req cell.Request, pc *parsedCell, sink cell.Sink, res *cell.Result) (timing bool, err *cell.Error) {
 	for _, m := range pc.magics {
+		name, args, _ := strings.Cut(m.Text, " ")
 		switch {
-		case m.CellMarker:
-		case strings.TrimSpace(m.Text) == "time" && !m.Shell:
+		case m.CellMarker || (name == "main" && !m.Shell):
+			// GoNB's %% and %main: what follows is main's body, which
+			// parses the command line given here, if any.
+			pc.parseFlags = true
+			if m.CellMarker {
+				args = m.Text
+			}
+			if args = strings.TrimSpace(args); args != "" {
+				e.mu.Lock()
+				e.args = strings.Fields(args)
+				e.mu.Unlock()
+			}
+		case m.Text == "time" && !m.Shell:
 			timing = true
 		default:
 			if err := e.magic(ctx, req, m, sink, res); err != nil {
@@ -252,8 +280,12 @@ func (e *Engine) runProgram(ctx context.Context, req cell.Request, bin string, p
 	if stateDir != "" {
 		env = append(env, childproto.StateDirEnv+"="+stateDir)
 	}
+	e.mu.Lock()
+	args := slices.Clone(e.args)
+	e.mu.Unlock()
 	out, err := run(ctx, runSpec{
 		bin:        bin,
+		args:       args,
 		dir:        dir,
 		env:        env,
 		allowStdin: req.AllowStdin,

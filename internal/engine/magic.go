@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"go/token"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,7 +33,7 @@ Magics (lines starting with %) and shell commands (lines starting with !):
 
 const helpOutro = `  !CMD               run a shell command (end a line with \ to continue)
   !*CMD              run a shell command in the cells' module (!*go get MOD)
-  %%                 accepted and ignored, so GoNB notebooks run as they are
+  %% [ARGS]          GoNB's marker: the rest is main's body, parsing ARGS
 
 A cell may import a package of any module: it is added through your module
 proxy (GOPROXY) the first time. Modules added by hand or by cells stay
@@ -63,9 +64,10 @@ func (c magicCall) fail(msg string) *cell.Error { return magicError(c.req.Count,
 // %help (usage, then what it does), and what it does. A handler returns
 // an error only for a line that is wrong.
 type magicSpec struct {
-	name string
-	help [][2]string
-	run  func(e *Engine, c magicCall) *cell.Error
+	name    string
+	aliases []string // GoNB's other spellings
+	help    [][2]string
+	run     func(e *Engine, c magicCall) *cell.Error
 }
 
 // magics is the table of % lines. %time is handled by Execute, around
@@ -88,6 +90,11 @@ func init() {
 		{name: "cd", help: [][2]string{{"%cd [DIR]", "change the cells' working directory (print it)"}}, run: (*Engine).magicCd},
 		{name: "goflags", help: [][2]string{{"%goflags [FLAGS]", "set the flags for go build (print them)"}}, run: (*Engine).magicGoflags},
 		{name: "time", help: [][2]string{{"%time", "report build and run time of this cell, and how it was built"}}},
+		{name: "main", help: [][2]string{{"%main [ARGS]", "as %%: the rest is main's body; it parses ARGS with package flag"}}},
+		{name: "args", help: [][2]string{{"%args [ARGS]", "set the programs' command line (os.Args, package flag)"}}, run: (*Engine).magicArgs},
+		{name: "version", help: [][2]string{{"%version", "print gopar's version"}}, run: (*Engine).magicVersion},
+		{name: "list", aliases: []string{"ls"}, help: [][2]string{{"%list, %ls", "list the declarations and imports cells keep"}}, run: (*Engine).magicList},
+		{name: "remove", aliases: []string{"rm"}, help: [][2]string{{"%remove NAME..., %rm", "forget kept declarations or imports, named as %ls shows them"}}, run: (*Engine).magicRemove},
 		{name: "goget", help: [][2]string{
 			{"%goget MOD[@VER]...", "require a module (pin, upgrade or downgrade)"},
 			{"%goget -u", "upgrade the modules required with %goget"},
@@ -127,7 +134,7 @@ func (e *Engine) magic(ctx context.Context, req cell.Request, m cellsrc.Magic, s
 	name, arg, _ := strings.Cut(m.Text, " ")
 	c := magicCall{ctx: ctx, req: req, line: m, arg: strings.TrimSpace(arg), sink: sink, res: res}
 	for _, spec := range magics {
-		if spec.name == name && spec.run != nil {
+		if (spec.name == name || slices.Contains(spec.aliases, name)) && spec.run != nil {
 			return spec.run(e, c)
 		}
 	}
@@ -288,6 +295,82 @@ func (e *Engine) magicGomod(c magicCall) *cell.Error {
 	return nil
 }
 
+func (e *Engine) magicArgs(c magicCall) *cell.Error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.args = strings.Fields(c.arg)
+	return nil
+}
+
+func (e *Engine) magicVersion(c magicCall) *cell.Error {
+	c.sink.Stream("stdout", "gopar "+e.version+"\n")
+	return nil
+}
+
+// declNames are the names %list shows for a kept declaration, as GoNB
+// writes them: "func f", "method T.M", "type T", "var x", "const c".
+func declNames(d decl) []string {
+	var names []string
+	for i, k := range d.keys {
+		kind := strings.ToLower(d.kinds[i].String())
+		if d.kinds[i] == token.FUNC && strings.Contains(k, ".") {
+			kind = "method"
+		}
+		names = append(names, kind+" "+k)
+	}
+	return names
+}
+
+func (e *Engine) magicList(c magicCall) *cell.Error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var lines []string
+	for _, im := range e.prog.imports {
+		lines = append(lines, "import "+im.path)
+	}
+	for _, d := range e.prog.decls {
+		lines = append(lines, declNames(d.decl)...)
+	}
+	if len(lines) == 0 {
+		c.sink.Stream("stdout", "no declarations or imports kept\n")
+		return nil
+	}
+	slices.Sort(lines)
+	c.sink.Stream("stdout", strings.Join(lines, "\n")+"\n")
+	return nil
+}
+
+func (e *Engine) magicRemove(c magicCall) *cell.Error {
+	var targets []string
+	words := strings.Fields(c.arg)
+	for i := 0; i < len(words); i++ {
+		switch words[i] {
+		case "func", "method", "type", "var", "const", "import":
+			// A name as %ls writes it: the kind, then the name.
+			if i+1 < len(words) {
+				targets = append(targets, words[i]+" "+words[i+1])
+				i++
+				continue
+			}
+		}
+		targets = append(targets, words[i])
+	}
+	if len(targets) == 0 {
+		return c.fail("usage: %remove NAME... (%ls lists them)")
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	prog := e.prog.clone()
+	for _, t := range targets {
+		if !prog.remove(t) {
+			return c.fail(fmt.Sprintf("%%remove: nothing kept is named %s (%%ls lists them)", t))
+		}
+	}
+	e.prog = prog
+	c.sink.Stream("stdout", "removed "+strings.Join(targets, ", ")+"\n")
+	return nil
+}
+
 // varsTable lists carried variables for %vars. e.mu is held.
 func (e *Engine) varsTable() string {
 	if len(e.state.types) == 0 {
@@ -340,8 +423,17 @@ func magicError(cellNum int, m cellsrc.Magic, msg string) *cell.Error {
 
 // shell runs a ! command with sh in the cells' working directory,
 // streaming its output. Interrupt stops it like a cell.
+// shellPath is the shell that runs ! lines: bash, as in GoNB and most
+// notebooks' examples, where there is one.
+func shellPath() string {
+	if p, err := exec.LookPath("bash"); err == nil {
+		return p
+	}
+	return "/bin/sh"
+}
+
 func (e *Engine) shell(ctx context.Context, command, dir string, sink cell.Sink) {
-	cmd := exec.Command("/bin/sh", "-c", command)
+	cmd := exec.Command(shellPath(), "-c", command)
 	cmd.Dir = dir
 	cmd.Env = e.environ()
 	cmd.Stdout = streamWriter{sink, "stdout"}

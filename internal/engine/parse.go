@@ -29,6 +29,9 @@ type parsedCell struct {
 	// hasMain is set when the cell declares func main(); its body is then
 	// the cell's statements (GoNB style).
 	hasMain bool
+	// parseFlags is set by GoNB's %% and %main: the program parses its
+	// command line before the cell's statements run.
+	parseFlags bool
 }
 
 type importSpec struct {
@@ -61,6 +64,24 @@ type decl struct {
 	// plainTypes are the types it declares that are not generic, which a
 	// program can name without type arguments.
 	plainTypes []string
+	// fresh is set for variables each program must make again instead of
+	// carrying them: those package flag makes, which exist for a
+	// program's command line only when their flag is defined in it.
+	fresh bool
+}
+
+// usesPackage reports whether a declaration's source names pkg.X.
+func usesPackage(n ast.Node, pkg string) bool {
+	found := false
+	ast.Inspect(n, func(n ast.Node) bool {
+		if sel, ok := n.(*ast.SelectorExpr); ok {
+			if id, ok := sel.X.(*ast.Ident); ok && id.Name == pkg {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
 }
 
 // names returns the keys of one kind.
@@ -169,6 +190,13 @@ func parseDecl(s segment) (d decl, body segment, isMain bool, err error) {
 				inner := src[lbrace.Offset+1 : rbrace.Offset]
 				return decl{}, segment{line: lbrace.Line, src: inner}, true, nil
 			}
+			if gd.Recv == nil && strings.HasPrefix(gd.Name.Name, "init_") && gd.Type.Params.NumFields() == 0 && gd.Type.Results.NumFields() == 0 {
+				// GoNB's convention: each cell may have its own init_NAME,
+				// run as an init; it is remembered, and replaced, by its
+				// name.
+				off := fset.Position(gd.Name.Pos()).Offset - (len(src) - len(s.src))
+				d.src = d.src[:off] + "init" + d.src[off+len(gd.Name.Name):]
+			}
 			if gd.Recv == nil && gd.Name.Name == "init" {
 				// An init has no name and may repeat; the engine
 				// remembers each by where it was written, so running
@@ -183,6 +211,9 @@ func parseDecl(s segment) (d decl, body segment, isMain bool, err error) {
 				if ts, ok := spec.(*ast.TypeSpec); ok && ts.TypeParams == nil {
 					d.plainTypes = append(d.plainTypes, ts.Name.Name)
 				}
+			}
+			if gd.Tok == token.VAR && usesPackage(gd, "flag") {
+				d.fresh = true
 			}
 		}
 		for _, k := range cellsrc.DeclKeys(gd) {

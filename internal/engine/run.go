@@ -32,7 +32,8 @@ const stdinPoll = 50 * time.Millisecond
 // runSpec is one run of a built program.
 type runSpec struct {
 	bin        string
-	dir        string // working directory (%cd)
+	args       []string // the program's command line (%args, %% ARGS)
+	dir        string   // working directory (%cd)
 	env        []string
 	allowStdin bool
 	runDir     string // private directory for the display pipes
@@ -189,7 +190,7 @@ func start(spec runSpec, r *runner) (*child, error) {
 		return fail(err)
 	}
 	childEnds := []*os.File{outW, errW}
-	cmd := exec.Command(spec.bin)
+	cmd := exec.Command(spec.bin, spec.args...)
 	cmd.Dir = spec.dir
 	cmd.Env = append(append(spec.env, pipes.Env()...), childproto.LineFileEnv+"="+c.lineFile)
 	cmd.Stdout = outW

@@ -157,6 +157,9 @@ func (p varPlan) droppedNote() string {
 // allCarried reports whether a declaration declares only variables, all
 // of them carried.
 func allCarried(d decl, types map[string]childproto.VarType) bool {
+	if d.fresh {
+		return false
+	}
 	for i, k := range d.keys {
 		if d.kinds[i] != token.VAR {
 			return false
@@ -191,6 +194,13 @@ func planVars(types map[string]childproto.VarType, groups map[string]string, dec
 		}
 	}
 	saved := map[string]bool{}
+	for _, d := range decls {
+		if d.fresh {
+			for _, name := range d.names(token.VAR) {
+				saved[name] = true // made again by each program, never carried
+			}
+		}
+	}
 	save := func(name string) {
 		if !saved[name] {
 			plan.save = append(plan.save, name)
@@ -198,7 +208,7 @@ func planVars(types map[string]childproto.VarType, groups map[string]string, dec
 		}
 	}
 	for _, name := range sortedKeys(types) {
-		if _, dropped := plan.dropped[name]; used[name] && !names.redefined[name] && !dropped {
+		if _, dropped := plan.dropped[name]; used[name] && !names.redefined[name] && !dropped && !saved[name] {
 			plan.load = append(plan.load, name)
 			save(name)
 		}

@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unsafe"
@@ -634,8 +635,13 @@ func TestCheck(t *testing.T) {
 		{reflect.TypeFor[unsafe.Pointer](), "unsafe.Pointer: unsafe pointers cannot be kept"},
 		{reflect.TypeFor[*os.File](), "*os.File: open files cannot be kept"},
 		{reflect.TypeFor[job](), "carry.job.done: chan bool: channels cannot be kept"},
-		{reflect.TypeFor[[]*guarded](), "[]*carry.guarded[].mu: sync.Mutex: locks cannot be kept"},
-		{reflect.TypeFor[sync.WaitGroup](), "sync.WaitGroup: synchronization values cannot be kept"},
+		{reflect.TypeFor[[]*guarded](), ""}, // kept when unlocked: see TestIdleSyncValues
+		{reflect.TypeFor[sync.WaitGroup](), ""},
+		{reflect.TypeFor[sync.Once](), ""},
+		{reflect.TypeFor[atomic.Int64](), ""},
+		{reflect.TypeFor[sync.Cond](), "sync.Cond: synchronization values cannot be kept"},
+		{reflect.TypeFor[sync.Map](), "sync.Map: synchronization values cannot be kept"},
+		{reflect.TypeFor[atomic.Pointer[int]](), "atomic.Pointer[int]: atomic pointers cannot be kept"},
 		{reflect.TypeFor[map[string]handler](), "map[string]carry.handler[].On: func(): functions cannot be kept"},
 		{reflect.TypeFor[reflect.Value](), "reflect.Value: reflect values cannot be kept"},
 	}
@@ -661,7 +667,8 @@ func TestCheckValue(t *testing.T) {
 		{"plain", []any{1, "a", point{}}, ""},
 		{"func in interface", []any{1, func() {}}, "[1]: func(): functions cannot be kept"},
 		{"file in map", map[string]any{"f": f}, `["f"]: *os.File: open files cannot be kept`},
-		{"mutex behind pointer", withIface{Any: &struct{ Mu sync.Mutex }{}}, "Any: *struct { Mu sync.Mutex }.Mu: sync.Mutex: locks cannot be kept"},
+		{"unlocked mutex behind pointer", withIface{Any: &struct{ Mu sync.Mutex }{}}, ""},
+		{"locked mutex behind pointer", withIface{Any: lockedMutex()}, "Any.(*struct { Mu sync.Mutex }).Mu: sync.Mutex: locked mutexes cannot be kept"},
 		{"chan type", make(chan int), "chan int: channels cannot be kept"},
 	}
 	for _, tt := range tests {

@@ -22,9 +22,15 @@ var checkCache sync.Map // reflect.Type -> checkResult
 // for something outside the process or for synchronization state:
 // os.File, os.Process, os.Root, network connections and listeners
 // (package net types named *Conn, *Listener), descriptors of
-// internal/poll, everything in sync (Mutex, RWMutex, WaitGroup, Once, Cond,
-// Map, Pool) and sync/atomic, contexts, reflect.Value and reflect types,
-// unique.Handle and weak.Pointer.
+// internal/poll, sync.Cond, Map, Pool and Locker, atomic.Pointer,
+// contexts, reflect.Value and reflect types, unique.Handle and
+// weak.Pointer.
+//
+// A sync.Mutex, RWMutex or WaitGroup passes Check: no goroutine of a cell
+// runs once its program has ended, so one that is idle when saved
+// (unlocked, nothing to wait for) is kept as its zero value; one that is
+// not fails when its value is saved. A sync.Once keeps whether it has
+// run, and the types of sync/atomic keep the value they hold.
 //
 // Interface types pass Check; the value they hold is checked when it is
 // saved (see CheckValue).
@@ -109,12 +115,17 @@ func resourceReason(t reflect.Type) string {
 	}
 	switch t.PkgPath() {
 	case "sync":
-		if name == "Mutex" || name == "RWMutex" || name == "Locker" {
+		switch name {
+		case "Mutex", "RWMutex", "WaitGroup", "Once", "noCopy":
+			return "" // kept when idle: see busyReason
+		case "Locker":
 			return "locks cannot be kept"
 		}
 		return "synchronization values cannot be kept"
 	case "sync/atomic":
-		return "atomic values cannot be kept"
+		if strings.HasPrefix(name, "Pointer[") {
+			return "atomic pointers cannot be kept"
+		}
 	case "os":
 		switch name {
 		case "File":

@@ -226,7 +226,7 @@ func (c *collector) pathCopy() []step {
 
 func (c *collector) needsWalk(t reflect.Type) bool {
 	ti := infoOf(t)
-	return ti.hasRefs || (c.sizing && ti.hasStrings)
+	return ti.hasRefs || ti.hasLocks || (c.sizing && ti.hasStrings)
 }
 
 func (c *collector) walkNode(i int) error {
@@ -288,7 +288,13 @@ func (c *collector) walkMap(m reflect.Value) error {
 // walk visits the value of type t at p, adding what it references.
 func (c *collector) walk(t reflect.Type, p unsafe.Pointer) error {
 	ti := infoOf(t)
-	if !ti.hasRefs && !(c.sizing && ti.hasStrings) {
+	if !ti.hasRefs && !ti.hasLocks && !(c.sizing && ti.hasStrings) {
+		return nil
+	}
+	if ti.busy != "" {
+		if !c.sizing && !allZero(p, t.Size()) {
+			return &walkError{root: c.nodes[c.cur].root, path: c.pathString(), why: t.String() + ": " + ti.busy}
+		}
 		return nil
 	}
 	switch t.Kind() {
@@ -382,6 +388,16 @@ func (c *collector) walk(t reflect.Type, p unsafe.Pointer) error {
 		return err
 	}
 	return nil
+}
+
+// allZero reports whether the n bytes at p are all zero.
+func allZero(p unsafe.Pointer, n uintptr) bool {
+	for _, b := range unsafe.Slice((*byte)(p), n) {
+		if b != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // noteDynamic records the named types a loading program must register to

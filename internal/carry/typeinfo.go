@@ -88,6 +88,11 @@ type typeInfo struct {
 	kind       byte
 	hasRefs    bool // holds pointers, slices, maps or interfaces: must be walked for sharing
 	hasStrings bool
+	// hasLocks: holds a sync.Mutex, RWMutex or WaitGroup by value, which
+	// must be walked to see that it is idle. busy is set on those types
+	// themselves: why one that is not idle cannot be kept.
+	hasLocks bool
+	busy     string
 	// bulk means the memory image is the encoding: fixed-size numbers and
 	// bools, and arrays of them, on a little-endian machine.
 	bulk   bool
@@ -100,7 +105,8 @@ func infoOf(t reflect.Type) *typeInfo {
 	if v, ok := typeInfos.Load(t); ok {
 		return v.(*typeInfo)
 	}
-	ti := &typeInfo{kind: streamKind(t)}
+	ti := &typeInfo{kind: streamKind(t), busy: busyReason(t)}
+	ti.hasLocks = ti.busy != ""
 	switch t.Kind() {
 	case reflect.Bool, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
@@ -112,7 +118,7 @@ func infoOf(t reflect.Type) *typeInfo {
 		ti.hasStrings = true
 	case reflect.Array:
 		e := infoOf(t.Elem())
-		ti.hasRefs, ti.hasStrings, ti.bulk = e.hasRefs, e.hasStrings, e.bulk
+		ti.hasRefs, ti.hasStrings, ti.bulk, ti.hasLocks = e.hasRefs, e.hasStrings, e.bulk, e.hasLocks
 	case reflect.Struct:
 		if t == timeType() {
 			break
@@ -124,6 +130,7 @@ func infoOf(t reflect.Type) *typeInfo {
 			fi := infoOf(f.Type)
 			ti.hasRefs = ti.hasRefs || fi.hasRefs
 			ti.hasStrings = ti.hasStrings || fi.hasStrings
+			ti.hasLocks = ti.hasLocks || fi.hasLocks
 		}
 	case reflect.Pointer:
 		ti.hasRefs = t != locationType()
@@ -132,6 +139,24 @@ func infoOf(t reflect.Type) *typeInfo {
 	}
 	v, _ := typeInfos.LoadOrStore(t, ti)
 	return v.(*typeInfo)
+}
+
+// busyReason says why a value of t cannot be kept unless it is idle, or
+// "" for other types. A mutex that is unlocked, with no goroutine waiting,
+// and a WaitGroup with nothing to wait for are all zero, and once the
+// cell's program has ended nobody could be holding or waiting on them:
+// their zero value in the next program is the same thing.
+func busyReason(t reflect.Type) string {
+	if t.PkgPath() != "sync" {
+		return ""
+	}
+	switch t.Name() {
+	case "Mutex", "RWMutex":
+		return "locked mutexes cannot be kept"
+	case "WaitGroup":
+		return "WaitGroups still counting cannot be kept"
+	}
+	return ""
 }
 
 func streamKind(t reflect.Type) byte {

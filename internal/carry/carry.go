@@ -18,7 +18,9 @@
 // width, and any value into an interface its type implements.
 //
 // Channels, functions and values standing for outside resources cannot be
-// kept (see Check). Values held by interfaces are rebuilt from their type's
+// kept (see Check); idle locks are kept as their zero value. A package's
+// process-wide object (a default cache) is kept by name when registered
+// (see RegisterGlobal). Values held by interfaces are rebuilt from their type's
 // name, which the loading program must know (see Register); an error whose
 // type it does not know is kept as its message, a *KeptError.
 //

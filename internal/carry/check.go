@@ -83,7 +83,9 @@ func (c *typeChecker) check(t reflect.Type, path string) string {
 	case reflect.Array, reflect.Slice:
 		return c.check(t.Elem(), path+"[]")
 	case reflect.Pointer:
-		if t == locationType() {
+		if t == locationType() || isGlobalType(t.Elem()) {
+			// A pointer to a global is kept by name; one to another
+			// object of its type fails when saved.
 			return ""
 		}
 		return c.check(t.Elem(), path)

@@ -329,6 +329,13 @@ func (c *collector) walk(t reflect.Type, p unsafe.Pointer) error {
 		if q == nil {
 			return nil
 		}
+		if isGlobalType(t.Elem()) {
+			if globalAt(q, t.Elem()) != "" || c.sizing {
+				return nil // kept by name; not this variable's memory
+			}
+			return &walkError{root: c.nodes[c.cur].root, path: c.pathString(),
+				why: t.String() + ": only the registered global " + t.Elem().String() + " can be kept"}
+		}
 		if c.sizing {
 			if ok, _ := Check(t); !ok {
 				return nil

@@ -824,6 +824,8 @@ func (d *decoder) value(r *reader, st *stype, lt reflect.Type, p unsafe.Pointer)
 				return
 			}
 			*(*unsafe.Pointer)(p) = q
+		case tagGlobal:
+			*(*unsafe.Pointer)(p) = d.global(r.str(), lt)
 		default:
 			d.corrupt("bad pointer tag")
 		}
@@ -904,6 +906,19 @@ func (d *decoder) value(r *reader, st *stype, lt reflect.Type, p unsafe.Pointer)
 	default:
 		d.corrupt("bad type kind %d", st.kind)
 	}
+}
+
+// global returns where the loading program's global called name lives,
+// for a pointer of type lt.
+func (d *decoder) global(name string, lt reflect.Type) unsafe.Pointer {
+	g, ok := globalNamed(name)
+	if !ok {
+		d.fail(&FitError{Path: d.path(), Detail: "global " + name + " is not known here (its package registers it)"})
+	}
+	if g.Type() != lt {
+		d.misfitDetail(fmt.Sprintf("stored a pointer to global %s (%s), want %s", name, g.Type(), lt))
+	}
+	return g.UnsafePointer()
 }
 
 func (d *decoder) integer(r *reader, st *stype, lt reflect.Type, p unsafe.Pointer) {
@@ -1282,7 +1297,11 @@ func (d *decoder) skip(r *reader, st *stype) {
 			r.str()
 		}
 	case kPointer:
-		if r.byte() != tagNil {
+		switch r.byte() {
+		case tagNil:
+		case tagGlobal:
+			r.str()
+		default:
 			d.place(r)
 		}
 	case kSlice:

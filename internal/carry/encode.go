@@ -20,7 +20,8 @@ import (
 //	trailer  footer offset (8 bytes, little-endian) "GOPAREND"
 //
 // Values inside a record refer to other records by object number and place,
-// so a reader decodes only what the variables it loads reach.
+// so a reader decodes only what the variables it loads reach; a pointer to
+// a registered global names it instead (see RegisterGlobal).
 const (
 	headerMagic        = "GOPARCV"
 	formatVersion      = 1
@@ -241,6 +242,11 @@ func (e *encoder) value(t reflect.Type, p unsafe.Pointer) {
 			e.buf = append(e.buf, tagNil)
 			return
 		}
+		if name := globalAt(q, t.Elem()); name != "" {
+			e.buf = append(e.buf, tagGlobal)
+			e.str(name)
+			return
+		}
 		e.buf = append(e.buf, tagRef)
 		e.ref(regionKey{addr: uintptr(q), elem: t.Elem(), n: 1})
 	case kSlice:
@@ -394,6 +400,12 @@ func (e *encoder) typeEntry(t reflect.Type) {
 		e.uvarint(uint64(e.typeID(t.Elem())))
 	case kStruct:
 		fields := infoOf(t).fields
+		if isGlobalType(t) {
+			// Only ever pointed to, as a global, never stored: its
+			// name is all a loading program needs, and its fields may
+			// be of kinds no stream describes.
+			fields = nil
+		}
 		e.uvarint(uint64(len(fields)))
 		for _, f := range fields {
 			e.str(f.name)

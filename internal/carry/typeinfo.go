@@ -40,10 +40,11 @@ const (
 
 // Tags that start a slice, pointer, map or interface value.
 const (
-	tagNil   byte = 0
-	tagRef   byte = 1
-	tagEmpty byte = 2 // non-nil slice with zero capacity
-	tagError byte = 3 // interface holding an error: its message, then as tagRef
+	tagNil    byte = 0
+	tagRef    byte = 1
+	tagEmpty  byte = 2 // non-nil slice with zero capacity
+	tagError  byte = 3 // interface holding an error: its message, then as tagRef
+	tagGlobal byte = 4 // pointer to a registered global: its name
 )
 
 // scalarSize is the encoded size of a scalar stream kind, 0 for others.

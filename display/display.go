@@ -14,8 +14,9 @@ func ClearOutput(wait bool) {
 }
 
 // Show displays v as the cell's result would be: text, plus HTML,
-// Markdown, SVG or PNG when v has an HTML, Markdown, SVG or PNG method or
-// is an image.Image. It reports whether a kernel received it.
+// Markdown, SVG and PNG when v has HTML, Markdown, SVG or PNG methods, an
+// image for a gonum plot (see package display/plots) or an image.Image.
+// It reports whether a kernel received it.
 func Show(v any) bool {
 	return cellrt.Display(v)
 }

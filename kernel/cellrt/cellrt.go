@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"sync"
 
 	"github.com/gopar/gopar/internal/childproto"
 	"github.com/janpfeifer/gonb/gonbui"
@@ -64,21 +65,56 @@ type (
 	PNGer      interface{ PNG() []byte }
 )
 
+// A Renderer shows values that cannot have display methods of their own,
+// such as another library's types: it returns the forms of v to show
+// (MIME type to data: strings for text, bytes for images; text/plain
+// replaces fmt's), or nil for a value it does not show.
+type Renderer func(v any) map[protocol.MIMEType]any
+
+var renderers struct {
+	mu   sync.RWMutex
+	list []Renderer
+}
+
+// RegisterRenderer adds a renderer, for packages that show another
+// library's values (package display/plots shows gonum plots). Renderers
+// are asked in the order they were added, for values with no display
+// method.
+func RegisterRenderer(r Renderer) {
+	renderers.mu.Lock()
+	defer renderers.mu.Unlock()
+	renderers.list = append(renderers.list, r)
+}
+
 // Bundle renders v as a MIME bundle: always text/plain (fmt's %v), plus
-// the rich forms v offers. Binary forms are bytes; the kernel encodes
-// them for the wire.
+// every rich form v offers through its methods, as IPython does, so that
+// a front end picks the one it shows best. A value without such methods
+// is shown by the first renderer that takes it, or as an image.Image.
+// Binary forms are bytes; the kernel encodes them for the wire.
 func Bundle(v any) map[protocol.MIMEType]any {
 	b := map[protocol.MIMEType]any{protocol.MIMETextPlain: fmt.Sprintf("%v", v)}
-	switch x := v.(type) {
-	case HTMLer:
+	if x, ok := v.(HTMLer); ok {
 		b[protocol.MIMETextHTML] = x.HTML()
-	case Markdowner:
+	}
+	if x, ok := v.(Markdowner); ok {
 		b[protocol.MIMETextMarkdown] = x.Markdown()
-	case SVGer:
+	}
+	if x, ok := v.(SVGer); ok {
 		b[protocol.MIMEImageSVG] = x.SVG()
-	case PNGer:
+	}
+	if x, ok := v.(PNGer); ok {
 		b[protocol.MIMEImagePNG] = x.PNG()
-	case image.Image:
+	}
+	if len(b) > 1 {
+		return b
+	}
+	if forms := render(v); forms != nil {
+		for k, f := range forms {
+			b[k] = f
+		}
+		return b
+	}
+	if x, ok := v.(image.Image); ok {
 		var buf bytes.Buffer
 		if err := png.Encode(&buf, x); err == nil {
 			b[protocol.MIMEImagePNG] = buf.Bytes()
@@ -87,4 +123,16 @@ func Bundle(v any) map[protocol.MIMEType]any {
 		}
 	}
 	return b
+}
+
+func render(v any) map[protocol.MIMEType]any {
+	renderers.mu.RLock()
+	list := renderers.list
+	renderers.mu.RUnlock()
+	for _, r := range list {
+		if forms := r(v); forms != nil {
+			return forms
+		}
+	}
+	return nil
 }

@@ -613,6 +613,8 @@ func TestCorruptInput(t *testing.T) {
 	}
 }
 
+type handler struct{ On func() }
+
 func TestCheck(t *testing.T) {
 	type job struct {
 		ID   int
@@ -622,7 +624,6 @@ func TestCheck(t *testing.T) {
 		mu sync.Mutex
 		n  int
 	}
-	type handler struct{ On func() }
 	tests := []struct {
 		t   reflect.Type
 		why string // "" when it can be kept
@@ -631,7 +632,7 @@ func TestCheck(t *testing.T) {
 		{reflect.TypeFor[any](), ""},
 		{reflect.TypeFor[time.Time](), ""},
 		{reflect.TypeFor[chan int](), "chan int: channels cannot be kept"},
-		{reflect.TypeFor[func()](), "func(): functions cannot be kept"},
+		{reflect.TypeFor[func()](), ""}, // kept when nil: see TestCheckValue
 		{reflect.TypeFor[unsafe.Pointer](), "unsafe.Pointer: unsafe pointers cannot be kept"},
 		{reflect.TypeFor[*os.File](), "*os.File: open files cannot be kept"},
 		{reflect.TypeFor[job](), "carry.job.done: chan bool: channels cannot be kept"},
@@ -642,7 +643,7 @@ func TestCheck(t *testing.T) {
 		{reflect.TypeFor[sync.Cond](), "sync.Cond: synchronization values cannot be kept"},
 		{reflect.TypeFor[sync.Map](), "sync.Map: synchronization values cannot be kept"},
 		{reflect.TypeFor[atomic.Pointer[int]](), "atomic.Pointer[int]: atomic pointers cannot be kept"},
-		{reflect.TypeFor[map[string]handler](), "map[string]carry.handler[].On: func(): functions cannot be kept"},
+		{reflect.TypeFor[map[string]handler](), ""},
 		{reflect.TypeFor[reflect.Value](), "reflect.Value: reflect values cannot be kept"},
 	}
 	for _, tt := range tests {
@@ -666,6 +667,9 @@ func TestCheckValue(t *testing.T) {
 	}{
 		{"plain", []any{1, "a", point{}}, ""},
 		{"func in interface", []any{1, func() {}}, "[1]: func(): functions cannot be kept"},
+		{"nil func in interface", []any{1, (func())(nil)}, ""},
+		{"func field", map[string]handler{"a": {On: func() {}}}, `["a"].On: func(): functions cannot be kept`},
+		{"nil func field", map[string]handler{"a": {}}, ""},
 		{"file in map", map[string]any{"f": f}, `["f"]: *os.File: open files cannot be kept`},
 		{"unlocked mutex behind pointer", withIface{Any: &struct{ Mu sync.Mutex }{}}, ""},
 		{"locked mutex behind pointer", withIface{Any: lockedMutex()}, "Any.(*struct { Mu sync.Mutex }).Mu: sync.Mutex: locked mutexes cannot be kept"},

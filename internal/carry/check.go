@@ -18,19 +18,19 @@ var checkCache sync.Map // reflect.Type -> checkResult
 // not, why: the path to the first part that cannot, its type and the reason,
 // as in "main.Job.done: chan bool: channels cannot be kept".
 //
-// Refused are channels, functions, unsafe pointers, and values that stand
-// for something outside the process or for synchronization state:
-// os.File, os.Process, os.Root, network connections and listeners
-// (package net types named *Conn, *Listener), descriptors of
-// internal/poll, sync.Cond, Map, Pool and Locker, atomic.Pointer,
-// contexts, reflect.Value and reflect types, unique.Handle and
-// weak.Pointer.
+// Refused are channels, unsafe pointers, and values that stand for
+// something outside the process or for synchronization state: os.File,
+// os.Process, os.Root, network connections and listeners (package net
+// types named *Conn, *Listener), descriptors of internal/poll, sync.Cond,
+// Map, Pool and Locker, atomic.Pointer, contexts, reflect.Value and
+// reflect types, unique.Handle and weak.Pointer.
 //
-// A sync.Mutex, RWMutex or WaitGroup passes Check: no goroutine of a cell
-// runs once its program has ended, so one that is idle when saved
-// (unlocked, nothing to wait for) is kept as its zero value; one that is
-// not fails when its value is saved. A sync.Once keeps whether it has
-// run, and the types of sync/atomic keep the value they hold.
+// A func passes Check, and is kept when it is nil; saving a func value
+// fails. A sync.Mutex, RWMutex or WaitGroup passes Check too: no goroutine
+// of a cell runs once its program has ended, so one that is idle when
+// saved (unlocked, nothing to wait for) is kept as its zero value; one
+// that is not fails when its value is saved. A sync.Once keeps whether it
+// has run, and the types of sync/atomic keep the value they hold.
 //
 // Interface types pass Check; the value they hold is checked when it is
 // saved (see CheckValue).
@@ -68,6 +68,10 @@ func (c *typeChecker) check(t reflect.Type, path string) string {
 	if r := resourceReason(t); r != "" {
 		return report(r)
 	}
+	if isGlobalType(t) {
+		// Reached by value: only pointers to the global are kept.
+		return report("kept only as a pointer to a registered global")
+	}
 	if t.Kind() == reflect.Pointer {
 		if r := resourceReason(t.Elem()); r != "" {
 			return report(r)
@@ -76,8 +80,6 @@ func (c *typeChecker) check(t reflect.Type, path string) string {
 	switch t.Kind() {
 	case reflect.Chan:
 		return report("channels cannot be kept")
-	case reflect.Func:
-		return report("functions cannot be kept")
 	case reflect.UnsafePointer:
 		return report("unsafe pointers cannot be kept")
 	case reflect.Array, reflect.Slice:

@@ -226,7 +226,7 @@ func (c *collector) pathCopy() []step {
 
 func (c *collector) needsWalk(t reflect.Type) bool {
 	ti := infoOf(t)
-	return ti.hasRefs || ti.hasLocks || (c.sizing && ti.hasStrings)
+	return ti.hasRefs || ti.hasChecks || (c.sizing && ti.hasStrings)
 }
 
 func (c *collector) walkNode(i int) error {
@@ -288,7 +288,7 @@ func (c *collector) walkMap(m reflect.Value) error {
 // walk visits the value of type t at p, adding what it references.
 func (c *collector) walk(t reflect.Type, p unsafe.Pointer) error {
 	ti := infoOf(t)
-	if !ti.hasRefs && !ti.hasLocks && !(c.sizing && ti.hasStrings) {
+	if !ti.hasRefs && !ti.hasChecks && !(c.sizing && ti.hasStrings) {
 		return nil
 	}
 	if ti.busy != "" {
@@ -298,6 +298,10 @@ func (c *collector) walk(t reflect.Type, p unsafe.Pointer) error {
 		return nil
 	}
 	switch t.Kind() {
+	case reflect.Func:
+		if !c.sizing && *(*unsafe.Pointer)(p) != nil {
+			return &walkError{root: c.nodes[c.cur].root, path: c.pathString(), why: t.String() + ": functions cannot be kept"}
+		}
 	case reflect.String:
 		c.stringBytes += int64(len(*(*string)(p)))
 	case reflect.Array:
@@ -376,6 +380,9 @@ func (c *collector) walk(t reflect.Type, p unsafe.Pointer) error {
 				return nil
 			}
 			return &walkError{root: c.nodes[c.cur].root, path: c.pathString(), why: why}
+		}
+		if et.Kind() == reflect.Func && !e.IsNil() && !c.sizing {
+			return &walkError{root: c.nodes[c.cur].root, path: c.pathString(), why: et.String() + ": functions cannot be kept"}
 		}
 		c.noteDynamic(et)
 		c.stack = append(c.stack, step{kind: stepIface, name: et.String()})

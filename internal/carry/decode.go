@@ -363,7 +363,7 @@ func (d *decoder) measure(st *stype, depth int) {
 				st.fixed = -1
 			}
 		}
-	case kString, kSlice, kPointer, kMap, kInterface, kLocation:
+	case kString, kSlice, kPointer, kMap, kInterface, kLocation, kFunc:
 		st.min = 1
 	case kTime:
 		st.min = 17
@@ -866,6 +866,14 @@ func (d *decoder) value(r *reader, st *stype, lt reflect.Type, p unsafe.Pointer)
 		default:
 			d.corrupt("bad map tag")
 		}
+	case kFunc:
+		if lt.Kind() != reflect.Func {
+			d.misfit(st, lt)
+		}
+		if r.byte() != tagNil {
+			d.corrupt("bad func tag")
+		}
+		*(*unsafe.Pointer)(p) = nil
 	case kInterface:
 		if lt.Kind() != reflect.Interface {
 			d.misfit(st, lt)
@@ -1314,6 +1322,8 @@ func (d *decoder) skip(r *reader, st *stype) {
 		if r.byte() != tagNil {
 			r.uvarint()
 		}
+	case kFunc:
+		r.byte()
 	case kInterface:
 		if tag := r.byte(); tag != tagNil {
 			if tag == tagError {

@@ -274,6 +274,9 @@ func (e *encoder) value(t reflect.Type, p unsafe.Pointer) {
 		}
 		e.buf = append(e.buf, tagRef)
 		e.uvarint(uint64(e.c.nodes[i].obj))
+	case kFunc:
+		// Only nil funcs are saved (see Check).
+		e.buf = append(e.buf, tagNil)
 	case kInterface:
 		v := reflect.NewAt(t, p).Elem()
 		if v.IsNil() {

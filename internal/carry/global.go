@@ -36,20 +36,18 @@ var (
 // points there instead. Pointers of the same type to other objects cannot
 // be kept.
 //
-// ptr must point to a value of a named struct type that cannot be kept
-// (see Check); name is usually the variable's import path and name, as
-// in "gonum.org/v1/plot/font.DefaultCache". Packages register in init.
+// ptr must point to a value of a named struct type. Once registered,
+// values of that type are kept only as pointers to the global: the stream
+// describes the type by name alone, so that it may hold what no stream
+// can (channels, say). name is usually the variable's import path and
+// name, as in "gonum.org/v1/plot/font.DefaultCache". Packages register in
+// init.
 func RegisterGlobal(name string, ptr any) {
 	v := reflect.ValueOf(ptr)
 	if v.Kind() != reflect.Pointer || v.IsNil() || v.Type().Elem().Kind() != reflect.Struct || v.Type().Elem().Name() == "" {
 		panic(fmt.Sprintf("carry: RegisterGlobal(%q, %T): want a non-nil pointer to a named struct type", name, ptr))
 	}
 	t := v.Type().Elem()
-	if ok, _ := Check(t); ok {
-		// Its values are kept by value elsewhere, which the stream's
-		// description of the type (by name only) could not serve.
-		panic(fmt.Sprintf("carry: RegisterGlobal(%q, %T): values of %s can be kept as they are", name, ptr, t))
-	}
 	globalsMu.Lock()
 	defer globalsMu.Unlock()
 	next := &globalSet{byAddr: map[globalAddr]string{}, byName: map[string]reflect.Value{}, types: map[reflect.Type]string{}}

@@ -3,6 +3,7 @@ package carry
 import (
 	"bytes"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -66,9 +67,22 @@ func TestGlobal(t *testing.T) {
 	}
 }
 
-func TestRegisterGlobalRefusesKeepableTypes(t *testing.T) {
+func TestGlobalTypeByValue(t *testing.T) {
 	t.Cleanup(resetGlobals)
-	for _, ptr := range []any{&point{}, (*fontCache)(nil), 3, &[]int{}} {
+	RegisterGlobal("example.com/fonts.Default", defaultFonts)
+	for _, typ := range []reflect.Type{reflect.TypeFor[fontCache](), reflect.TypeFor[[]fontCache](), reflect.TypeFor[map[int]struct{ C fontCache }]()} {
+		if ok, why := Check(typ); ok || !strings.HasSuffix(why, "carry.fontCache: kept only as a pointer to a registered global") {
+			t.Errorf("Check(%v) = %v, %q", typ, ok, why)
+		}
+	}
+	if ok, why := Check(reflect.TypeFor[[]*fontCache]()); !ok {
+		t.Errorf("Check([]*fontCache): %s", why)
+	}
+}
+
+func TestRegisterGlobalWantsPointerToNamedStruct(t *testing.T) {
+	t.Cleanup(resetGlobals)
+	for _, ptr := range []any{(*fontCache)(nil), 3, &[]int{}, &struct{ A int }{}} {
 		func() {
 			defer func() {
 				if recover() == nil {

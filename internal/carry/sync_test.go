@@ -119,3 +119,26 @@ func TestBusySyncValuesNotKept(t *testing.T) {
 		t.Errorf("idle value loaded as %+v", back)
 	}
 }
+
+func TestNilFuncKept(t *testing.T) {
+	type scatter struct {
+		Points    []float64
+		StyleFunc func(int) string // optional, nil unless set
+	}
+	in := []scatter{{Points: []float64{1, 2}}}
+	var buf bytes.Buffer
+	if err := Encode(&buf, &in); err != nil {
+		t.Fatal(err)
+	}
+	out := []scatter{{StyleFunc: func(int) string { return "stale" }}}
+	if err := Decode(bytes.NewReader(buf.Bytes()), &out); err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 1 || len(out[0].Points) != 2 || out[0].StyleFunc != nil {
+		t.Errorf("loaded %+v", out)
+	}
+	in[0].StyleFunc = func(int) string { return "x" }
+	if err := Encode(&bytes.Buffer{}, &in); err == nil || !strings.Contains(err.Error(), "[0].StyleFunc: func(int) string: functions cannot be kept") {
+		t.Errorf("Encode with a func set: %v", err)
+	}
+}

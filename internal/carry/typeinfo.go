@@ -35,6 +35,7 @@ const (
 	kInterface
 	kTime     // time.Time: seconds, nanoseconds, zone offset, location name
 	kLocation // *time.Location: by name and offset
+	kFunc     // always nil: a tag
 	kLast
 )
 
@@ -89,11 +90,13 @@ type typeInfo struct {
 	kind       byte
 	hasRefs    bool // holds pointers, slices, maps or interfaces: must be walked for sharing
 	hasStrings bool
-	// hasLocks: holds a sync.Mutex, RWMutex or WaitGroup by value, which
-	// must be walked to see that it is idle. busy is set on those types
-	// themselves: why one that is not idle cannot be kept.
-	hasLocks bool
-	busy     string
+	// hasChecks: holds by value what is kept only in some states, so
+	// values must be walked to see: a func (kept when nil), a
+	// sync.Mutex, RWMutex or WaitGroup (kept when idle). busy is set on
+	// those lock types themselves: why one that is not idle cannot be
+	// kept.
+	hasChecks bool
+	busy      string
 	// bulk means the memory image is the encoding: fixed-size numbers and
 	// bools, and arrays of them, on a little-endian machine.
 	bulk   bool
@@ -107,7 +110,7 @@ func infoOf(t reflect.Type) *typeInfo {
 		return v.(*typeInfo)
 	}
 	ti := &typeInfo{kind: streamKind(t), busy: busyReason(t)}
-	ti.hasLocks = ti.busy != ""
+	ti.hasChecks = ti.busy != "" || t.Kind() == reflect.Func
 	switch t.Kind() {
 	case reflect.Bool, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
@@ -119,7 +122,7 @@ func infoOf(t reflect.Type) *typeInfo {
 		ti.hasStrings = true
 	case reflect.Array:
 		e := infoOf(t.Elem())
-		ti.hasRefs, ti.hasStrings, ti.bulk, ti.hasLocks = e.hasRefs, e.hasStrings, e.bulk, e.hasLocks
+		ti.hasRefs, ti.hasStrings, ti.bulk, ti.hasChecks = e.hasRefs, e.hasStrings, e.bulk, e.hasChecks
 	case reflect.Struct:
 		if t == timeType() {
 			break
@@ -131,7 +134,7 @@ func infoOf(t reflect.Type) *typeInfo {
 			fi := infoOf(f.Type)
 			ti.hasRefs = ti.hasRefs || fi.hasRefs
 			ti.hasStrings = ti.hasStrings || fi.hasStrings
-			ti.hasLocks = ti.hasLocks || fi.hasLocks
+			ti.hasChecks = ti.hasChecks || fi.hasChecks
 		}
 	case reflect.Pointer:
 		ti.hasRefs = t != locationType()
@@ -214,6 +217,8 @@ func streamKind(t reflect.Type) byte {
 		return kPointer
 	case reflect.Interface:
 		return kInterface
+	case reflect.Func:
+		return kFunc
 	}
 	return 0
 }

@@ -377,7 +377,7 @@ func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell, sink 
 		opt := composeOptions{cell: currentCell, show: show, vars: plan}
 		src := compose(allImports, prog.decls, pc, opt)
 		imps := fixImports(filename, src, allImports, e.pkgs)
-		src = compose(imps, prog.decls, pc, opt)
+		src = compose(withCompanions(imps), prog.decls, pc, opt)
 		bin, how, err := e.work.build(ctx, src, goflags, env, progress)
 		var be *buildError
 		if errors.As(err, &be) {

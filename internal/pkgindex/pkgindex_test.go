@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -36,6 +37,7 @@ func TestLookup(t *testing.T) {
 		"rand":     "math/rand",
 		"template": "text/template",
 		"parallel": "github.com/gopar/gopar/parallel",
+		"timing":   "github.com/gopar/gopar/parallel/timing",
 		"plot":     "gonum.org/v1/plot",
 	}
 	for name, want := range tests {
@@ -66,7 +68,7 @@ func TestCellPackagesPinWellKnown(t *testing.T) {
 	}
 	slices.Sort(pinned)
 	for _, p := range WellKnownPaths() {
-		if p == "github.com/gopar/gopar/parallel" || p == "github.com/gopar/gopar/display" {
+		if strings.HasPrefix(p, "github.com/gopar/gopar/") {
 			continue // this module's own
 		}
 		if !slices.Contains(pinned, p) {

@@ -86,6 +86,14 @@ func AtCall(cellNum, line int) string {
 // ShowCall shows the values of the cell's last expression as its result.
 func ShowCall(expr string) string { return RuntimeName + ".Show(" + expr + ")" }
 
+// TimeitCall times body, Go statements, as IPython's %timeit does, and
+// prints the result; loops and runs are %timeit's -n and -r, 0 when not
+// given. The call starts with body on its first line, so that positions
+// in body keep their lines; it ends on lines of its own.
+func TimeitCall(loops, runs int, body string) string {
+	return fmt.Sprintf("%s.Timeit(%d, %d, func(gopar_loops int) { for range gopar_loops { %s\n}\n})", RuntimeName, loops, runs, body)
+}
+
 // TypesFile is the file, in the state directory, that records each
 // carried variable's type as Go source, so that the next program can
 // declare it.

@@ -210,6 +210,9 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 	if err != nil {
 		return cell.Result{Err: sourceError(req.Count, err, e)}
 	}
+	if m, msg := pc.applyTimeit(); m != nil {
+		return cell.Result{Err: magicError(req.Count, *m, msg)}
+	}
 	var res cell.Result
 	timing, merr := e.runMagics(ctx, req, pc, sink, &res)
 	if merr != nil {
@@ -241,6 +244,8 @@ func (e *Engine) runMagics(ctx context.Context, req cell.Request, pc *parsedCell
 	for _, m := range pc.magics {
 		name, args, _ := strings.Cut(m.Text, " ")
 		switch {
+		case isTimeit(m):
+			// Composed into the program: see timeit.go.
 		case m.CellMarker || (name == "main" && !m.Shell):
 			// GoNB's %% and %main: what follows is main's body, which
 			// parses the command line given here, if any.

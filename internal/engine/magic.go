@@ -71,8 +71,8 @@ type magicSpec struct {
 }
 
 // magics is the table of % lines. %time is handled by Execute, around
-// the build and run it times. It is filled by init because %help reads
-// it.
+// the build and run it times, and %timeit by composing the program. It
+// is filled by init because %help reads it.
 var magics []magicSpec
 
 func init() {
@@ -101,6 +101,10 @@ func init() {
 		}, run: (*Engine).magicGoget},
 		{name: "goreplace", help: [][2]string{{"%goreplace MOD => DIR", "build MOD from DIR (relative to the notebook)"}}, run: (*Engine).magicGoreplace},
 		{name: "gomod", help: [][2]string{{"%gomod", "show the cells' go.mod: requirements and replacements"}}, run: (*Engine).magicGomod},
+		// %timeit and %%timeit are composed into the program: see
+		// timeit.go. A %% line's name starts with its second %.
+		{name: "timeit", help: [][2]string{{"%timeit CODE", "time CODE as IPython does (-n N loops, -r R runs)"}}},
+		{name: "%timeit", help: [][2]string{{"%%timeit", "on a cell's first line: time its statements (-n, -r too)"}}},
 	}
 }
 

@@ -23,6 +23,7 @@ func TestCallsCompile(t *testing.T) {
 		childproto.LoadVarsCall(vars) + "\n" +
 		childproto.AtCall(3, 14) + "\n" +
 		childproto.ShowCall("x.A") + "\n" +
+		childproto.TimeitCall(10, 3, "x.A++") + "\n" +
 		childproto.SaveVarsCall(vars) + "\n}\n"
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "main.go", src, 0)

@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	"github.com/gopar/gopar/internal/childproto"
+	"github.com/gopar/gopar/parallel/timing"
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/janpfeifer/gonb/gonbui/protocol"
 )
@@ -135,4 +136,19 @@ func render(v any) map[protocol.MIMEType]any {
 		}
 	}
 	return nil
+}
+
+// Timeit times body as IPython's %timeit times a statement, and prints
+// the result as it does: body runs the code n times. loops and runs are
+// %timeit's -n and -r, 0 for the defaults. The composed program of a cell
+// with a %timeit line calls it.
+func Timeit(loops, runs int, body func(n int)) {
+	var opts []timing.Option
+	if loops > 0 {
+		opts = append(opts, timing.Loops(loops))
+	}
+	if runs > 0 {
+		opts = append(opts, timing.Repeat(runs))
+	}
+	fmt.Println(timing.ItLoop(body, opts...))
 }

@@ -42,8 +42,10 @@ kernel's own requirements.
 
 Rich output: github.com/janpfeifer/gonb/gonbui (DisplayHTML, DisplayMarkdown,
 DisplayPNG, DisplayImage, DisplaySVG, UpdateHTML, Sync) and
-github.com/gopar/gopar/display (ClearOutput, Show).
-Parallel work: github.com/gopar/gopar/parallel.
+github.com/gopar/gopar/display (ClearOutput, Show). A gonum *plot.Plot shows
+as an image; github.com/gopar/gopar/display/plots as SVG, or several in one.
+Parallel work: github.com/gopar/gopar/parallel; timing it (Sweep, Compare,
+It, Amdahl's law): github.com/gopar/gopar/parallel/timing.
 Interrupt (the stop button) stops the running cell; the kernel stays.
 `
 

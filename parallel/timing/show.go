@@ -76,7 +76,7 @@ func (r *SweepResult) notes() []string {
 		super = super || superlinear(row)
 	}
 	if above {
-		notes = append(notes, fmt.Sprintf("%s More workers than the %s: work that computes cannot speed up there, and the fit counts those rows as if it could.", markAboveCores, plural(r.Cores, "core")))
+		notes = append(notes, fmt.Sprintf("%s More workers than the %s: only work that waits, rather than computes, can still speed up there. The fit includes these rows.", markAboveCores, plural(r.Cores, "core")))
 	}
 	if super {
 		notes = append(notes, markSuperlinear+" Speedup above the worker count: more workers can bring more cache, but this is usually noise; time longer runs.")

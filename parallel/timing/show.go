@@ -1,7 +1,6 @@
 package timing
 
 import (
-	"errors"
 	"fmt"
 	"html"
 	"strings"
@@ -65,7 +64,9 @@ func (r *SweepResult) notes() []string {
 	switch {
 	case r.FitErr == nil:
 		notes = append(notes, "Amdahl's law fitted by least squares: "+r.Fit.String()+".")
-	case errors.Is(r.FitErr, ErrTooFewCounts):
+	case len(r.Rows) < 3:
+		// Not errors.Is: a result carried to a later cell keeps its
+		// errors' messages, not their identity.
 		notes = append(notes, fmt.Sprintf("No Amdahl fit: it needs times at 3 or more worker counts, and there are %d (Workers sets them).", len(r.Rows)))
 	default:
 		notes = append(notes, "No Amdahl fit: "+r.FitErr.Error()+".")

@@ -17,7 +17,7 @@ import (
 //	})
 //
 // The counts are 1, 2, 4, ... up to the number of cores (GOMAXPROCS),
-// which is included; Workers sets others. Each count gets one untimed
+// which is included; Workers sets others, measured in the order given. Each count gets one untimed
 // warm-up run and three timed ones (see Warmup and Repeat); rows report
 // the median, least and greatest time, and the speedup and efficiency
 // against one worker. Amdahl's law is fitted to the medians (see
@@ -48,11 +48,10 @@ func Sweep(f func(workers int), opts ...Option) *SweepResult {
 			r.Err = err
 			break
 		}
-		r.Rows = append(r.Rows, newRow(n, times))
-		r.finish() // for the progress display's speedups
+		r.addRow(newRow(n, times))
 	}
 	r.Elapsed = cfg.now().Sub(start)
-	r.finish()
+	r.finish() // also when no row was finished
 	if r.Err != nil {
 		s.show(r.HTML())
 	} else {
@@ -81,7 +80,7 @@ func defaultCounts(cores int) []int {
 // A SweepResult is what Sweep measured. As a cell's value it shows as a
 // table and a chart of speedup and time against workers.
 type SweepResult struct {
-	Rows    []Row // one per worker count, in the order measured
+	Rows    []Row // one per worker count, fewest workers first
 	Repeat  int   // timed runs per row
 	Warmup  int   // untimed runs before them
 	Cores   int   // GOMAXPROCS during the sweep
@@ -125,6 +124,14 @@ func (r *SweepResult) baseSeconds() float64 {
 		}
 	}
 	return math.NaN()
+}
+
+// addRow adds a row in order of workers, and works out speedups and the
+// fit again (the progress display shows them).
+func (r *SweepResult) addRow(row Row) {
+	i, _ := slices.BinarySearchFunc(r.Rows, row.Workers, func(r Row, n int) int { return r.Workers - n })
+	r.Rows = slices.Insert(r.Rows, i, row)
+	r.finish()
 }
 
 // finish works out speedups and the fit from the rows.

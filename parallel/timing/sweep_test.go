@@ -178,6 +178,34 @@ func TestSweepMarks(t *testing.T) {
 	}
 }
 
+func TestSweepRowsInWorkerOrder(t *testing.T) {
+	clk := &fakeClock{}
+	f, calls := amdahlWork(clk, time.Second, 0.1, func(int) time.Duration { return 0 })
+	r := Sweep(f, Workers(8, 2, 4), Warmup(0), Repeat(1), withClock(clk.now))
+	if !slices.Equal(*calls, []int{1, 8, 2, 4}) {
+		t.Errorf("measured %v, want 1 first, then in the order given", *calls)
+	}
+	var got []int
+	for _, row := range r.Rows {
+		got = append(got, row.Workers)
+	}
+	if !slices.Equal(got, []int{1, 2, 4, 8}) || math.Abs(r.Rows[3].Speedup-Amdahl(0.1, 8)) > 1e-9 {
+		t.Errorf("rows %v, speedup at 8 %v", got, r.Rows[3].Speedup)
+	}
+}
+
+func TestSweepStoppedBeforeAnyRow(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := Sweep(func(int) { t.Error("ran after the context was done") }, Context(ctx))
+	if len(r.Rows) != 0 || r.FitErr == nil || !errors.Is(r.Err, context.Canceled) {
+		t.Errorf("rows %v, fit error %v, error %v", r.Rows, r.FitErr, r.Err)
+	}
+	if s := r.String(); strings.Contains(s, "fitted") {
+		t.Errorf("claims a fit:\n%s", s)
+	}
+}
+
 func TestSweepDisplays(t *testing.T) {
 	clk := &fakeClock{}
 	f, _ := amdahlWork(clk, 2*time.Second, 0.2, func(int) time.Duration { return 0 })

@@ -24,7 +24,11 @@ EXPECTED = {
     "01-parallel.ipynb": [
         ("display_data", "text/html", "48/48"),
         ("stream", "stdout", "primes below 50000 and 144000 are 5133 and 13343 err: <nil>"),
-        ("stream", "stdout", "faster on"),
+        ("execute_result", "text/plain", "speedup vs sequential"),
+        ("execute_result", "text/plain", "efficiency"),
+        ("execute_result", "text/plain", "Amdahl's law fitted by least squares: serial fraction"),
+        ("execute_result", "text/plain", "png image 16×10 cm of plot \"Amdahl's law\""),
+        ("stream", "stdout", "per loop (mean ± std. dev. of 7 runs"),
         ("stream", "stdout", "item 2 (input -1) failed: negative limit -1"),
         ("stream", "stdout", "[0 1 4 9 16] 9.99998000001e+11 <nil>"),
         ("stream", "stdout", "the: 3 dog: 2 fox: 1 err: <nil>"),

@@ -51,6 +51,12 @@ func TestApplyTimeit(t *testing.T) {
 			lastExpr: -1,
 		},
 		{
+			name:     "GoNB's %% with arguments is not %%timeit",
+			code:     "%% timeit\nf()",
+			stmts:    []segment{{2, "f()"}},
+			lastExpr: 0,
+		},
+		{
 			name:     "cell keeps its declarations",
 			code:     "%%timeit\nfunc f() int { return 1 }\nf()",
 			stmts:    []segment{{3, call(0, 0, "f();")}},

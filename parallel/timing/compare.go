@@ -187,7 +187,7 @@ func (c *Comparison) chartSVG() string {
 		d.text(w/2, h/2, "middle", "nothing measured")
 		return d.String()
 	}
-	maxT := 0.0
+	maxT := 1e-9 // an axis however short the runs
 	labelW := 0.0
 	for _, e := range c.Entries {
 		maxT = math.Max(maxT, e.Max.Seconds())

@@ -129,6 +129,10 @@ func TestCompare(t *testing.T) {
 		}
 	}
 	checkSVG(t, c.SVG())
+	zero := Compare("a", func() {}, "b", func() {}, withClock(func() time.Time { return time.Time{} }))
+	if svg := zero.SVG(); strings.Contains(svg, "NaN") || strings.Contains(svg, "Inf") {
+		t.Errorf("chart of zero times has coordinates NaN or Inf")
+	}
 	if s := c.String(); !strings.Contains(s, "parallel") || !strings.Contains(s, "10 ms") {
 		t.Errorf("String() = %s", s)
 	}

@@ -171,8 +171,8 @@ func (r *SweepResult) chartSVG() string {
 	// Speedup.
 	maxS := maxW
 	for _, row := range r.Rows {
-		if !math.IsNaN(row.Speedup) {
-			maxS = math.Max(maxS, r.baseSeconds()/row.Min.Seconds())
+		if s := r.baseSeconds() / row.Min.Seconds(); finite(s) {
+			maxS = math.Max(maxS, s)
 		}
 	}
 	sp := frame{left: 55, top: 28, right: 340, bottom: 240, xmin: 0, xmax: xmax, ymin: 0, ymax: maxS * 1.08}
@@ -189,8 +189,8 @@ func (r *SweepResult) chartSVG() string {
 	base := r.baseSeconds()
 	var mx, my []float64
 	for _, row := range r.Rows {
-		if math.IsNaN(row.Speedup) {
-			continue
+		if !finite(row.Speedup) || !finite(base/row.Min.Seconds()) {
+			continue // a run too short for the clock to see
 		}
 		x := sp.x(float64(row.Workers))
 		d.line(x, sp.y(base/row.Max.Seconds()), x, sp.y(base/row.Min.Seconds()), colorMeasured, 1, "")
@@ -207,7 +207,7 @@ func (r *SweepResult) chartSVG() string {
 	d.legend(sp.left+8, sp.top+14, entries)
 
 	// Time.
-	maxT := 0.0
+	maxT := 1e-9 // an axis however short the runs
 	for _, row := range r.Rows {
 		maxT = math.Max(maxT, row.Max.Seconds())
 	}
@@ -230,6 +230,8 @@ func (r *SweepResult) chartSVG() string {
 	}
 	return d.String()
 }
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // sample evaluates f at 60 points from lo to hi.
 func sample(lo, hi float64, f func(float64) (float64, float64)) (xs, ys []float64) {

@@ -221,6 +221,12 @@ func TestSweepDisplays(t *testing.T) {
 	if tab := r.Table(); !strings.Contains(tab.HTML(), "<table") || strings.Contains(tab.HTML(), "<svg") || tab.String() != r.String() {
 		t.Errorf("Table() = %+v", tab)
 	}
+	// Runs too short for the clock still draw.
+	zero := Sweep(func(int) {}, Workers(1, 2, 4), withClock(func() time.Time { return time.Time{} }))
+	checkSVG(t, zero.SVG())
+	if svg := zero.SVG(); strings.Contains(svg, "NaN") || strings.Contains(svg, "Inf") {
+		t.Errorf("chart of zero times has coordinates NaN or Inf")
+	}
 	// An empty result (interrupted before anything) still displays.
 	empty := &SweepResult{Repeat: 3, Warmup: 1, Cores: 2, Err: ErrInterrupted, FitErr: ErrTooFewCounts}
 	checkSVG(t, empty.SVG())

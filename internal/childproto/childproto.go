@@ -32,6 +32,13 @@ const (
 	// line: the program cannot say so itself once it is gone, and a
 	// shared mapping needs no system call per line.
 	LineFileEnv = "GOPAR_LINE_FILE"
+	// LifelineEnv holds the number of an inherited file descriptor, the
+	// read end of a pipe whose write end only the kernel holds. Nothing is
+	// ever written to it: it reads end-of-file when the kernel is gone,
+	// however it ended (a SIGKILL too, since the system closes a dead
+	// process's files), and the runtime then kills the program's process
+	// group, so no cell outlives its kernel.
+	LifelineEnv = "GOPAR_LIFELINE_FD"
 )
 
 // EncodeLine packs a cell number and line for the line file.

@@ -445,12 +445,20 @@ func (e *Engine) shell(ctx context.Context, command, dir string, sink cell.Sink)
 	cmd.Stdout = streamWriter{sink, "stdout"}
 	cmd.Stderr = streamWriter{sink, "stderr"}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	// A command must not outlive the kernel either. The shell replaces
+	// itself with a simple command, which keeps the parent-death signal;
+	// what a pipeline or a background job starts is not covered.
+	exited := make(chan struct{})
+	if err := startTied(cmd, exited); err != nil {
 		sink.Stream("stderr", fmt.Sprintf("!%s: %v\n", command, err))
 		return
 	}
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() {
+		err := cmd.Wait()
+		close(exited)
+		done <- err
+	}()
 	select {
 	case err := <-done:
 		if err != nil {

@@ -87,7 +87,9 @@ func (d *displayIDs) update(id string) bool {
 // to the sink until it exits. Cancelling ctx interrupts it.
 func run(ctx context.Context, spec runSpec, sink cell.Sink, ids *displayIDs) (runOutcome, error) {
 	r := &runner{sink: sink, ctx: ctx, displays: ids}
-	c, err := start(spec, r)
+	// exited is closed once the program has exited and been waited for.
+	exited := make(chan struct{})
+	c, err := start(spec, r, exited)
 	if err != nil {
 		return runOutcome{}, err
 	}
@@ -99,13 +101,14 @@ func run(ctx context.Context, spec runSpec, sink cell.Sink, ids *displayIDs) (ru
 	servedDisplay := make(chan struct{})
 	go func() { defer close(servedDisplay); c.pipes.Serve() }()
 
-	exited := make(chan struct{})
 	var waitErr error
 	go func() {
 		waitErr = c.cmd.Wait()
 		// Whatever the program started in its group goes with it, so no
 		// stray process keeps the output pipes open.
 		syscall.Kill(-c.pid, syscall.SIGKILL)
+		// The group is gone: the lifeline has nothing left to guard.
+		c.lifeline.Close()
 		close(exited)
 	}()
 	if spec.allowStdin {
@@ -147,11 +150,17 @@ type child struct {
 	stdout, stderr *os.File
 	pipes          *gonbpipe.Pipes
 	lineFile       string
+	// lifeline is the write end of the pipe the program's runtime
+	// watches (childproto.LifelineEnv). It is never written; it stays
+	// open until the program has exited.
+	lifeline *os.File
 }
 
-// start starts the program with its output pipes, the display pipes and,
-// when allowed, a stdin pipe.
-func start(spec runSpec, r *runner) (*child, error) {
+// start starts the program with its output pipes, the display pipes, a
+// lifeline and, when allowed, a stdin pipe. The program is tied to the
+// kernel: it dies with it (see startTied and kernel/cellrt). exited must
+// be closed once the program has exited and been waited for.
+func start(spec runSpec, r *runner, exited <-chan struct{}) (*child, error) {
 	if err := os.MkdirAll(spec.runDir, 0o700); err != nil {
 		return nil, fmt.Errorf("run dir: %w", err)
 	}
@@ -189,10 +198,18 @@ func start(spec runSpec, r *runner) (*child, error) {
 	if err != nil {
 		return fail(err)
 	}
-	childEnds := []*os.File{outW, errW}
+	lifeR, lifeW, err := pipe("lifeline")
+	if err != nil {
+		return fail(err)
+	}
+	childEnds := []*os.File{outW, errW, lifeR}
 	cmd := exec.Command(spec.bin, spec.args...)
 	cmd.Dir = spec.dir
-	cmd.Env = append(append(spec.env, pipes.Env()...), childproto.LineFileEnv+"="+c.lineFile)
+	cmd.Env = append(append(spec.env, pipes.Env()...),
+		childproto.LineFileEnv+"="+c.lineFile,
+		// ExtraFiles[0] is descriptor 3 in the program.
+		childproto.LifelineEnv+"=3")
+	cmd.ExtraFiles = []*os.File{lifeR}
 	cmd.Stdout = outW
 	cmd.Stderr = errW
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -205,7 +222,7 @@ func start(spec runSpec, r *runner) (*child, error) {
 		childEnds = append(childEnds, stdinR)
 		r.stdin = stdinW
 	}
-	if err := cmd.Start(); err != nil {
+	if err := startTied(cmd, exited); err != nil {
 		return fail(fmt.Errorf("start program: %w", err))
 	}
 	// The child has its own copies of its ends; ours must go so that
@@ -213,7 +230,7 @@ func start(spec runSpec, r *runner) (*child, error) {
 	for _, f := range childEnds {
 		f.Close()
 	}
-	c.cmd, c.pid, c.stdout, c.stderr = cmd, cmd.Process.Pid, outR, errR
+	c.cmd, c.pid, c.stdout, c.stderr, c.lifeline = cmd, cmd.Process.Pid, outR, errR, lifeW
 	return c, nil
 }
 

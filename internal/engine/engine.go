@@ -46,6 +46,13 @@ type Options struct {
 	// Version is the kernel's version, for %version.
 	Version string
 	Logger  *slog.Logger
+	// MemLimit caps the resident memory of a cell's program and all it
+	// starts, in bytes, until %memlimit changes it. 0: half of the
+	// machine's memory; negative: no cap.
+	MemLimit int64
+	// Timeout stops a cell's program that runs longer, until %timeout
+	// changes it. 0: no limit.
+	Timeout time.Duration
 }
 
 // Engine runs cells. It is safe for concurrent use; executions run one
@@ -76,6 +83,7 @@ type Engine struct {
 	// notebookEnv tells programs and shell commands where the kernel
 	// keeps things, under GoNB's names and gopar's own.
 	notebookEnv []string
+	limits      limits // %memlimit and %timeout
 }
 
 // New prepares an engine: its work module and directories.
@@ -117,6 +125,13 @@ func New(opts Options) (*Engine, error) {
 		cacheDir = ""
 	}
 	work.direct.cacheDir = cacheDir
+	lim := limits{memory: opts.MemLimit, timeout: max(opts.Timeout, 0)}
+	switch {
+	case lim.memory == 0:
+		lim.memory = defaultMemLimit()
+	case lim.memory < 0:
+		lim.memory = 0
+	}
 	cwd, _ := os.Getwd()
 	pkgs := &pkgindex.Index{CacheDir: cacheDir}
 	// What the first cell needs, found while the user types it.
@@ -145,6 +160,7 @@ func New(opts Options) (*Engine, error) {
 		cells:       map[int]string{},
 		env:         map[string]string{},
 		dir:         cwd,
+		limits:      lim,
 	}, nil
 }
 
@@ -275,7 +291,7 @@ func (e *Engine) runMagics(ctx context.Context, req cell.Request, pc *parsedCell
 func (e *Engine) runProgram(ctx context.Context, req cell.Request, bin string, prog *program, plan varPlan, sink cell.Sink) (runOutcome, error) {
 	e.mu.Lock()
 	e.prog = prog
-	dir := e.dir
+	dir, lim := e.dir, e.limits
 	stateDir, newGen, err := e.prepareState(plan, sink)
 	e.mu.Unlock()
 	if err != nil {
@@ -288,6 +304,12 @@ func (e *Engine) runProgram(ctx context.Context, req cell.Request, bin string, p
 	e.mu.Lock()
 	args := slices.Clone(e.args)
 	e.mu.Unlock()
+	if lim.memory > 0 && !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "GOMEMLIMIT=") }) {
+		// Go collects harder as the heap nears GOMEMLIMIT, so a program
+		// whose live data fits under the cap stays under it. One set
+		// with %env (or in the kernel's environment) is the user's.
+		env = append(env, "GOMEMLIMIT="+goMemLimit(lim.memory))
+	}
 	out, err := run(ctx, runSpec{
 		bin:        bin,
 		args:       args,
@@ -295,6 +317,7 @@ func (e *Engine) runProgram(ctx context.Context, req cell.Request, bin string, p
 		env:        env,
 		allowStdin: req.AllowStdin,
 		runDir:     filepath.Join(filepath.Dir(e.work.dir), "run"),
+		limits:     lim,
 	}, sink, &e.ids)
 	if newGen != "" {
 		e.mu.Lock()
@@ -323,8 +346,14 @@ func (e *Engine) outcome(cellNum int, out runOutcome, err error) (*cell.Display,
 		return nil, lineError("StateError", se.Error())
 	case err != nil:
 		return nil, lineError("RunError", err.Error())
-	case out.interrupted:
+	case out.stopped == interrupted:
 		return nil, lineError("Interrupted", fmt.Sprintf("cell[%d] interrupted", cellNum))
+	case out.stopped == overMemory:
+		msg := fmt.Sprintf("cell[%d] used more than %s and was stopped; `%%memlimit` changes the cap", cellNum, humanBytes(out.limits.memory))
+		return nil, e.stoppedError("MemoryLimit", msg, cellNum, out)
+	case out.stopped == timedOut:
+		msg := fmt.Sprintf("cell[%d] ran longer than %v and was stopped; `%%timeout` changes the limit", cellNum, out.limits.timeout)
+		return nil, e.stoppedError("Timeout", msg, cellNum, out)
 	case out.panicText != "":
 		return nil, panicError(relabel(out.panicText, cellNum), e)
 	case out.exitCode != 0:
@@ -340,6 +369,20 @@ func (e *Engine) outcome(cellNum int, out runOutcome, err error) (*cell.Display,
 		return nil, &cell.Error{Name: "ExitError", Value: msg, Traceback: tb}
 	}
 	return out.value, nil
+}
+
+// stoppedError is the error of a program the kernel stopped: msg, then
+// where the program was when it was stopped.
+func (e *Engine) stoppedError(name, msg string, cellNum int, out runOutcome) *cell.Error {
+	tb := []string{msg}
+	if out.cell == currentCell {
+		out.cell = cellNum
+	}
+	if out.line > 0 {
+		tb = append(tb, fmt.Sprintf("at cell[%d] line %d", out.cell, out.line))
+		tb = append(tb, quoteLine(e, out.cell, out.line, 0)...)
+	}
+	return &cell.Error{Name: name, Value: msg, Traceback: tb}
 }
 
 // A build is a cell's program, built, with the merged declarations to

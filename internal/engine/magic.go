@@ -107,6 +107,14 @@ func init() {
 		// timeit.go. A %% line's name starts with its second %.
 		{name: "timeit", help: [][2]string{{"%timeit CODE", "time CODE as IPython does (-n N loops, -r R runs)"}}},
 		{name: "%timeit", help: [][2]string{{"%%timeit", "on a cell's first line: time its statements (-n, -r too)"}}},
+		{name: "memlimit", help: [][2]string{
+			{"%memlimit [SIZE]", "cap the memory of later cells, such as 4GiB (print it)"},
+			{"%memlimit off", "no memory cap (the default is half of this machine's)"},
+		}, run: (*Engine).magicMemlimit},
+		{name: "timeout", help: [][2]string{
+			{"%timeout [SECONDS]", "stop later cells that run longer, such as 30 or 5m"},
+			{"%timeout off", "no time limit (the default)"},
+		}, run: (*Engine).magicTimeout},
 	}
 }
 
@@ -374,6 +382,53 @@ func (e *Engine) magicRemove(c magicCall) *cell.Error {
 	}
 	e.prog = prog
 	c.sink.Stream("stdout", "removed "+strings.Join(targets, ", ")+"\n")
+	return nil
+}
+
+func (e *Engine) magicMemlimit(c magicCall) *cell.Error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch c.arg {
+	case "":
+	case "off":
+		e.limits.memory = 0
+	default:
+		n, err := parseSize(c.arg)
+		if err != nil {
+			return c.fail("%memlimit: " + err.Error())
+		}
+		if n < minMemLimit {
+			return c.fail(fmt.Sprintf("%%memlimit: %s is below the smallest cap, %s", humanBytes(n), humanBytes(minMemLimit)))
+		}
+		e.limits.memory = n
+	}
+	what := "off"
+	if e.limits.memory > 0 {
+		what = humanBytes(e.limits.memory)
+	}
+	c.sink.Stream("stdout", "memlimit: "+what+"\n")
+	return nil
+}
+
+func (e *Engine) magicTimeout(c magicCall) *cell.Error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch c.arg {
+	case "":
+	case "off", "0":
+		e.limits.timeout = 0
+	default:
+		d, err := parseTimeout(c.arg)
+		if err != nil {
+			return c.fail("%timeout: " + err.Error())
+		}
+		e.limits.timeout = d
+	}
+	what := "off"
+	if e.limits.timeout > 0 {
+		what = e.limits.timeout.String()
+	}
+	c.sink.Stream("stdout", "timeout: "+what+"\n")
 	return nil
 }
 

@@ -37,21 +37,33 @@ type runSpec struct {
 	env        []string
 	allowStdin bool
 	runDir     string // private directory for the display pipes
+	limits     limits
 }
 
 // runOutcome is what a run produced besides its streams.
 type runOutcome struct {
-	value       *cell.Display // execute_result
-	exitCode    int
-	interrupted bool
-	panicText   string // the Go runtime's report of a panic or fatal error
+	value     *cell.Display // execute_result
+	exitCode  int
+	stopped   stopCause
+	limits    limits // the limits the run had
+	panicText string // the Go runtime's report of a panic or fatal error
 	// cell and line of the top-level statement that ran last.
 	cell, line int
 }
 
+// stopCause is why the kernel stopped a program before its end.
+type stopCause int
+
+const (
+	notStopped  stopCause = iota
+	interrupted           // the front end interrupted the cell
+	timedOut              // it ran longer than %timeout allows
+	overMemory            // its process group passed the %memlimit cap
+)
+
 // succeeded reports whether the program ran to its end.
 func (o runOutcome) succeeded() bool {
-	return !o.interrupted && o.panicText == "" && o.exitCode == 0
+	return o.stopped == notStopped && o.panicText == "" && o.exitCode == 0
 }
 
 // runner is what one run shares between its goroutines.
@@ -114,7 +126,7 @@ func run(ctx context.Context, spec runSpec, sink cell.Sink, ids *displayIDs) (ru
 	if spec.allowStdin {
 		go r.watchStdin(c.pid, exited)
 	}
-	out := runOutcome{interrupted: c.wait(ctx, exited)}
+	out := runOutcome{stopped: c.wait(ctx, exited, spec.limits), limits: spec.limits}
 	wg.Wait()
 	c.stdout.Close()
 	c.stderr.Close()
@@ -234,15 +246,42 @@ func start(spec runSpec, r *runner, exited <-chan struct{}) (*child, error) {
 	return c, nil
 }
 
-// wait waits for the program to exit. Cancelling ctx sends SIGINT to its
-// group, which parallel turns into cancellation, then SIGKILL after a
-// grace period. It reports whether the program was interrupted.
-func (c *child) wait(ctx context.Context, exited <-chan struct{}) (interrupted bool) {
+// wait waits for the program to exit and reports why the kernel stopped
+// it, if it did: because ctx was cancelled (an interrupt), because it ran
+// past lim.timeout, or because its process group's memory passed
+// lim.memory.
+func (c *child) wait(ctx context.Context, exited <-chan struct{}, lim limits) stopCause {
+	var deadline <-chan time.Time
+	if lim.timeout > 0 {
+		t := time.NewTimer(lim.timeout)
+		defer t.Stop()
+		deadline = t.C
+	}
+	var over <-chan struct{}
+	if lim.memory > 0 {
+		over = watchMemory(c.pid, lim.memory, exited)
+	}
+	var cause stopCause
 	select {
 	case <-exited:
-		return false
+		return notStopped
+	case <-over:
+		// watchMemory has killed the group already.
+		<-exited
+		return overMemory
 	case <-ctx.Done():
+		cause = interrupted
+	case <-deadline:
+		cause = timedOut
 	}
+	c.stop(exited)
+	return cause
+}
+
+// stop sends SIGINT to the program's group, which parallel turns into
+// cancellation, then SIGKILL after a grace period, and waits until the
+// program has exited.
+func (c *child) stop(exited <-chan struct{}) {
 	syscall.Kill(-c.pid, syscall.SIGINT)
 	select {
 	case <-exited:
@@ -250,7 +289,6 @@ func (c *child) wait(ctx context.Context, exited <-chan struct{}) (interrupted b
 		syscall.Kill(-c.pid, syscall.SIGKILL)
 		<-exited
 	}
-	return true
 }
 
 // finish closes the program's stdin and returns its result.

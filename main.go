@@ -132,10 +132,22 @@ func serveKernel(connectionFile string, stderr io.Writer) error {
 			k.Interrupt()
 		}
 	}()
+	// A front end that died may have taken the read end of the kernel's
+	// stderr with it. Go kills a program writing to a broken stdout or
+	// stderr unless it handles SIGPIPE; a log line must not end the
+	// kernel before it has stopped its cell and removed its directory.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	// A terminal that closes sends SIGHUP: shut down cleanly, removing
 	// the kernel's directory, as for SIGTERM.
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	ctx, unwatch := jupyter.WatchParent(ctx)
+	defer unwatch()
+	context.AfterFunc(ctx, func() {
+		if cause := context.Cause(ctx); errors.Is(cause, jupyter.ErrParentGone) {
+			log.Warn("shutting down", "reason", cause)
+		}
+	})
 	err = k.Run(ctx)
 	if errors.Is(err, jupyter.ErrRestart) || errors.Is(err, context.Canceled) {
 		return nil

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 )
 
 // A kernel's own directory is made under the temp dir with this prefix
@@ -59,24 +57,9 @@ func removeOrphanedKernelDirs(tmp string) int {
 	return removed
 }
 
-// processStart returns when a process started, in clock ticks since boot
-// (field 22 of /proc/PID/stat), and false when there is no such process.
+// processStart returns when a process started, in clock ticks since boot,
+// and false when there is no such process.
 func processStart(pid int) (uint64, bool) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0, false
-	}
-	// The command name, in parentheses, may hold spaces: fields are
-	// counted after its closing parenthesis.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, false
-	}
-	fields := strings.Fields(s[i+1:])
-	if len(fields) < 20 {
-		return 0, false
-	}
-	start, err := strconv.ParseUint(fields[19], 10, 64)
-	return start, err == nil
+	st, ok := readProcStat(pid)
+	return st.start, ok
 }

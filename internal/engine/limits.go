@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -195,37 +194,4 @@ func groupMembers(pgid int) []int {
 		}
 	}
 	return members
-}
-
-// procStat is what the memory watch needs from /proc/PID/stat.
-type procStat struct {
-	pgrp int
-	rss  int64 // bytes
-}
-
-var pageSize = int64(os.Getpagesize())
-
-// readProcStat reads a process's group and resident set size. Its
-// second field, the command name, may hold spaces and parentheses, so
-// the fields are counted from the last ')'.
-func readProcStat(pid int) (procStat, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return procStat{}, false
-	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return procStat{}, false
-	}
-	// After the name: state(3) ppid(4) pgrp(5) ... rss(24).
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 22 {
-		return procStat{}, false
-	}
-	pgrp, err1 := strconv.Atoi(f[2])
-	pages, err2 := strconv.ParseInt(f[21], 10, 64)
-	if err1 != nil || err2 != nil {
-		return procStat{}, false
-	}
-	return procStat{pgrp: pgrp, rss: pages * pageSize}, true
 }

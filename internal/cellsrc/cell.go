@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"go/scanner"
 	"go/token"
+	"slices"
 	"strings"
 )
 
@@ -24,6 +25,9 @@ type Magic struct {
 	Text string // without the leading % or !; continuation lines joined with "\n"
 	// Shell is set for a ! line.
 	Shell bool
+	// Body is the rest of the cell after a cell magic whose body is not
+	// Go (%%writefile, %%bash, %%sh, %%script).
+	Body string
 	// CellMarker is set for a "%%" line, GoNB's marker for the start of
 	// main's body; what follows is code. Text holds the program
 	// arguments written after it.
@@ -90,10 +94,38 @@ func Read(code string) *Cell {
 			c.lines = append(c.lines, i+1)
 		}
 	}
+	if c.readBodyMagic() {
+		c.split()
+		return c
+	}
 	c.Src = c.extractMagics()
 	c.scan()
 	c.split()
 	return c
+}
+
+// bodyMagics are the cell magics whose body, the rest of the cell, is not
+// Go: a file's content, or a script.
+var bodyMagics = []string{"writefile", "bash", "sh", "script"}
+
+// readBodyMagic reads a cell whose first line is one of bodyMagics: the
+// line is its only magic, the rest its Body, and there is no Go.
+func (c *Cell) readBodyMagic() bool {
+	first, rest, _ := strings.Cut(c.Code, "\n")
+	line := strings.TrimSpace(first)
+	line = line[gonbPrefixLen(line):]
+	name, _, _ := strings.Cut(strings.TrimPrefix(line, "%%"), " ")
+	if !strings.HasPrefix(line, "%%") || !slices.Contains(bodyMagics, name) {
+		return false
+	}
+	c.Magics = []Magic{{Line: 1, Text: strings.TrimSpace(line[1:]), Body: rest}}
+	c.Src = strings.Map(func(r rune) rune {
+		if r == '\n' {
+			return r
+		}
+		return ' '
+	}, c.Code)
+	return true
 }
 
 // Err returns the first lexical error as an *Error, or nil.

@@ -141,3 +141,25 @@ func TestMatchBrackets(t *testing.T) {
 		}
 	}
 }
+
+func TestBodyMagics(t *testing.T) {
+	tests := []struct {
+		code   string
+		magics []Magic
+	}{
+		{"%%writefile -a notes.txt\nline 1 %not magic\n!nor this", []Magic{{Line: 1, Text: "%writefile -a notes.txt", Body: "line 1 %not magic\n!nor this"}}},
+		{"//gonb:%%bash\nfor i in 1 2; do echo $i; done", []Magic{{Line: 1, Text: "%bash", Body: "for i in 1 2; do echo $i; done"}}},
+		{"%%script python3\nprint(1)", []Magic{{Line: 1, Text: "%script python3", Body: "print(1)"}}},
+		// Other %% lines keep the cell Go.
+		{"%%timeit\nx := 1", []Magic{{Line: 1, Text: "%timeit"}}},
+	}
+	for _, tt := range tests {
+		c := Read(tt.code)
+		if !slices.Equal(c.Magics, tt.magics) {
+			t.Errorf("Read(%q).Magics = %+v, want %+v", tt.code, c.Magics, tt.magics)
+		}
+		if tt.magics[0].Body != "" && (strings.TrimSpace(c.Src) != "" || len(c.Src) != len(tt.code) || len(c.Toks) != 0) {
+			t.Errorf("Read(%q) has Go source %q, tokens %v", tt.code, c.Src, c.Toks)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"go/token"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -229,6 +230,14 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 	if m, msg := pc.applyTimeit(); m != nil {
 		return cell.Result{Err: magicError(req.Count, *m, msg)}
 	}
+	e.mu.Lock()
+	dir := e.dir
+	e.mu.Unlock()
+	sink, endCapture, cerr := captureOutput(req.Count, pc, dir, sink)
+	if cerr != nil {
+		return cell.Result{Err: cerr}
+	}
+	defer endCapture()
 	var res cell.Result
 	timing, merr := e.runMagics(ctx, req, pc, sink, &res)
 	if merr != nil {
@@ -276,6 +285,19 @@ func (e *Engine) runMagics(ctx context.Context, req cell.Request, pc *parsedCell
 			}
 		case m.Text == "time" && !m.Shell:
 			timing = true
+		case name == "capture" && !m.Shell:
+			// Handled by Execute before any output.
+		case name == "exec" && !m.Shell:
+			// GoNB's %exec: main calls FUNC, after parsing ARGS.
+			fn, fargs, _ := strings.Cut(strings.TrimSpace(args), " ")
+			if !token.IsIdentifier(fn) {
+				return timing, magicError(req.Count, m, "usage: %exec FUNC [ARGS]")
+			}
+			pc.stmts = append(pc.stmts, segment{line: m.Line, src: fn + "()"})
+			pc.parseFlags = true
+			e.mu.Lock()
+			e.args = strings.Fields(fargs)
+			e.mu.Unlock()
 		default:
 			if err := e.magic(ctx, req, m, sink, res); err != nil {
 				return timing, err

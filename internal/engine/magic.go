@@ -83,6 +83,7 @@ func init() {
 		{name: "reset", help: [][2]string{
 			{"%reset", "forget every declaration, import and variable"},
 			{"%reset NAME...", "forget carried variables"},
+			{"%reset go.mod", "go back to the kernel's own requirements"},
 		}, run: (*Engine).magicReset},
 		{name: "vars", help: [][2]string{{"%vars", "list carried variables with type and size"}}, run: (*Engine).magicVars},
 		{name: "env", help: [][2]string{
@@ -94,6 +95,14 @@ func init() {
 		{name: "time", help: [][2]string{{"%time", "report build and run time of this cell, and how it was built"}}},
 		{name: "main", help: [][2]string{{"%main [ARGS]", "as %%: the rest is main's body; it parses ARGS with package flag"}}},
 		{name: "args", help: [][2]string{{"%args [ARGS]", "set the programs' command line (os.Args, package flag)"}}, run: (*Engine).magicArgs},
+		{name: "%writefile", help: [][2]string{{"%%writefile [-a] FILE", "on a cell's first line: write (-a: append) the rest of the cell to FILE"}}, run: (*Engine).magicWritefile},
+		{name: "%bash", help: [][2]string{{"%%bash", "on a cell's first line: run the rest of the cell with bash"}}, run: (*Engine).magicScript},
+		{name: "%sh", help: [][2]string{{"%%sh", "on a cell's first line: run the rest of the cell with sh"}}, run: (*Engine).magicScript},
+		{name: "%script", help: [][2]string{{"%%script CMD", "on a cell's first line: run CMD with the rest of the cell as its input"}}, run: (*Engine).magicScript},
+		{name: "autoget", help: [][2]string{{"%autoget", "add the modules a cell imports through the module proxy (the default)"}}, run: (*Engine).magicAutoget},
+		{name: "noautoget", help: [][2]string{{"%noautoget", "do not: a missing module is an error"}}, run: (*Engine).magicAutoget},
+		{name: "capture", help: [][2]string{{"%capture [-a] FILE", "copy this cell's output to FILE (-a: append)"}}},
+		{name: "exec", help: [][2]string{{"%exec FUNC [ARGS]", "run FUNC() as main, parsing ARGS with package flag"}}},
 		{name: "version", help: [][2]string{{"%version", "print gopar's version"}}, run: (*Engine).magicVersion},
 		{name: "list", aliases: []string{"ls"}, help: [][2]string{{"%list, %ls", "list the declarations and imports cells keep"}}, run: (*Engine).magicList},
 		{name: "remove", aliases: []string{"rm"}, help: [][2]string{{"%remove NAME..., %rm", "forget kept declarations or imports, named as %ls shows them"}}, run: (*Engine).magicRemove},
@@ -167,10 +176,16 @@ func (e *Engine) magicHelp(c magicCall) *cell.Error {
 func (e *Engine) magicReset(c magicCall) *cell.Error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if c.arg == "" {
+	switch c.arg {
+	case "":
 		e.prog = &program{}
 		e.state.reset()
 		c.sink.Stream("stdout", "reset: declarations, imports and variables forgotten\n")
+		return nil
+	case "go.mod":
+		e.work.restoreGoMod(e.work.initial)
+		e.added = nil
+		c.sink.Stream("stdout", "reset: go.mod has the kernel's own requirements again\n")
 		return nil
 	}
 	names := strings.Fields(c.arg)
@@ -306,6 +321,75 @@ func (e *Engine) magicGomod(c magicCall) *cell.Error {
 		return c.fail("%gomod: " + err.Error())
 	}
 	c.sink.Stream("stdout", text)
+	return nil
+}
+
+func (e *Engine) magicWritefile(c magicCall) *cell.Error {
+	args := strings.Fields(c.arg)
+	appending := len(args) == 2 && args[0] == "-a"
+	if appending {
+		args = args[1:]
+	}
+	if len(args) != 1 {
+		return c.fail("usage: %%writefile [-a] FILE")
+	}
+	e.mu.Lock()
+	path := args[0]
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(e.dir, path)
+	}
+	e.mu.Unlock()
+	body := c.line.Body
+	if body != "" && !strings.HasSuffix(body, "\n") {
+		body += "\n"
+	}
+	flags, verb := os.O_WRONLY|os.O_CREATE|os.O_TRUNC, "Writing"
+	if appending {
+		flags, verb = os.O_WRONLY|os.O_CREATE|os.O_APPEND, "Appending to"
+	}
+	f, err := os.OpenFile(path, flags, 0o644)
+	if err == nil {
+		_, err = f.WriteString(body)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return c.fail("%%writefile: " + err.Error())
+	}
+	c.sink.Stream("stdout", verb+" "+args[0]+"\n")
+	return nil
+}
+
+// magicScript runs a script cell: %%bash, %%sh, or %%script CMD with the
+// cell's body as the command's input.
+func (e *Engine) magicScript(c magicCall) *cell.Error {
+	e.mu.Lock()
+	dir := e.dir
+	e.mu.Unlock()
+	name, _, _ := strings.Cut(c.line.Text, " ")
+	var cmd *exec.Cmd
+	switch name {
+	case "%bash":
+		cmd = exec.Command(shellPath(), "-s")
+	case "%sh":
+		cmd = exec.Command("/bin/sh", "-s")
+	default:
+		if c.arg == "" {
+			return c.fail("usage: %%script CMD")
+		}
+		cmd = exec.Command(shellPath(), "-c", "exec "+c.arg)
+	}
+	body := c.line.Body
+	if !strings.HasSuffix(body, "\n") {
+		body += "\n" // a script's last line is a line
+	}
+	e.script(c.ctx, "%"+c.line.Text, cmd, body, dir, c.sink)
+	return nil
+}
+
+func (e *Engine) magicAutoget(c magicCall) *cell.Error {
+	e.work.noAutoGet = c.line.Text == "noautoget"
 	return nil
 }
 
@@ -494,9 +578,18 @@ func shellPath() string {
 }
 
 func (e *Engine) shell(ctx context.Context, command, dir string, sink cell.Sink) {
-	cmd := exec.Command(shellPath(), "-c", command)
+	e.script(ctx, "!"+command, exec.Command(shellPath(), "-c", command), "", dir, sink)
+}
+
+// script runs a command of a ! line or a script cell, with stdin as its
+// standard input, its output streamed to the cell, until it ends or the
+// cell is interrupted. label names it in errors.
+func (e *Engine) script(ctx context.Context, label string, cmd *exec.Cmd, stdin, dir string, sink cell.Sink) {
 	cmd.Dir = dir
 	cmd.Env = e.environ()
+	if stdin != "" {
+		cmd.Stdin = strings.NewReader(stdin)
+	}
 	cmd.Stdout = streamWriter{sink, "stdout"}
 	cmd.Stderr = streamWriter{sink, "stderr"}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -505,7 +598,7 @@ func (e *Engine) shell(ctx context.Context, command, dir string, sink cell.Sink)
 	// what a pipeline or a background job starts is not covered.
 	exited := make(chan struct{})
 	if err := startTied(cmd, exited); err != nil {
-		sink.Stream("stderr", fmt.Sprintf("!%s: %v\n", command, err))
+		sink.Stream("stderr", fmt.Sprintf("%s: %v\n", label, err))
 		return
 	}
 	done := make(chan error, 1)
@@ -517,7 +610,7 @@ func (e *Engine) shell(ctx context.Context, command, dir string, sink cell.Sink)
 	select {
 	case err := <-done:
 		if err != nil {
-			sink.Stream("stderr", fmt.Sprintf("!%s: %v\n", command, err))
+			sink.Stream("stderr", fmt.Sprintf("%s: %v\n", label, err))
 		}
 	case <-ctx.Done():
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGINT)

@@ -29,6 +29,12 @@ type workModule struct {
 	binDir string
 	builds atomic.Int64 // builds run, for tests of the cache
 	direct directBuilder
+	// initial is go.mod and go.sum as the kernel made them, for
+	// %reset go.mod.
+	initial goModFiles
+	// noAutoGet stops builds from adding the modules they miss
+	// (%noautoget).
+	noAutoGet bool
 }
 
 var moduleLine = regexp.MustCompile(`(?m)^module\s+\S+\s*$`)
@@ -65,7 +71,7 @@ func newWorkModule(dir, moduleDir, goBin string) (*workModule, error) {
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return nil, fmt.Errorf("work dir: %w", err)
 	}
-	w := &workModule{dir: dir, goBin: goBin, binDir: binDir}
+	w := &workModule{dir: dir, goBin: goBin, binDir: binDir, initial: goModFiles{[]byte(text), gosum}}
 	w.direct.w = w
 	return w, nil
 }
@@ -93,7 +99,7 @@ func (w *workModule) build(ctx context.Context, src string, goflags []string, en
 	for added := false; ; added = true {
 		bin, how, err = w.buildOnce(ctx, src, goflags, env, progress)
 		var mm *missingModuleError
-		if !errors.As(err, &mm) || added {
+		if !errors.As(err, &mm) || added || w.noAutoGet {
 			break
 		}
 		if err := w.get(ctx, env, progress, mm.packages...); err != nil {

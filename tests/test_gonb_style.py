@@ -26,7 +26,17 @@ CELLS = [
     ("%%bash\nwc -c < greeting.txt", "12\n"),
     ("%capture captured.txt\n%%\nfmt.Println(\"captured line\")", "captured line\n"),
     ("!cat captured.txt", "captured line\n"),
+    ("%test\nfunc double(x int) int { return 2 * x }\nfunc TestDouble(t *testing.T) {\n\tif double(21) != 42 {\n\t\tt.Fatal(\"double is wrong\")\n\t}\n}",
+     None),
+    ("%test\nfunc TestBroken(t *testing.T) { t.Error(\"broken on purpose\") }", None),
 ]
+
+# Cells whose output is checked by what it contains, and the error, if
+# any, each must end with.
+CONTAINS = {
+    len(CELLS) - 2: ("--- PASS: TestDouble", None),
+    len(CELLS) - 1: ("broken on purpose", "TestBroken failed"),
+}
 
 
 class GoNBStyleNotebookTest(unittest.TestCase):
@@ -45,14 +55,24 @@ class GoNBStyleNotebookTest(unittest.TestCase):
                 timeout=gopar_env.FIRST_CELL_TIMEOUT,
                 startup_timeout=gopar_env.STARTUP_TIMEOUT,
                 resources={"metadata": {"path": workdir}},
+                allow_errors=True,
             )
             client.execute()
             self.assertEqual(Path(workdir, "greeting.txt").read_text(), "hello, file\n")
-        for cell, (src, want) in zip(nb.cells, CELLS):
+        for i, (cell, (src, want)) in enumerate(zip(nb.cells, CELLS)):
             with self.subTest(cell=src):
                 errors = [o for o in cell.outputs if o.output_type == "error"]
-                self.assertEqual(errors, [])
                 stdout = "".join(o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stdout")
+                if i in CONTAINS:
+                    text, error = CONTAINS[i]
+                    self.assertIn(text, stdout)
+                    if error is None:
+                        self.assertEqual(errors, [])
+                    else:
+                        self.assertEqual(len(errors), 1, cell.outputs)
+                        self.assertIn(error, errors[0].evalue)
+                    continue
+                self.assertEqual(errors, [])
                 self.assertEqual(stdout, want)
 
 

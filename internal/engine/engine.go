@@ -246,6 +246,11 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 	if len(pc.imports) == 0 && len(pc.decls) == 0 && len(pc.stmts) == 0 {
 		return res
 	}
+	var tests *testSink
+	if pc.testArgs != nil {
+		tests = &testSink{Sink: sink}
+		sink = tests
+	}
 	start := time.Now()
 	b, cerr := e.compile(ctx, req.Count, pc, sink)
 	if cerr != nil {
@@ -254,11 +259,14 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 	}
 	built := time.Since(start)
 	start = time.Now()
-	out, err := e.runProgram(ctx, req, b.bin, b.prog, b.plan, sink)
+	out, err := e.runProgram(ctx, req, b, pc.testArgs, sink)
 	if timing {
 		sink.Stream("stdout", fmt.Sprintf("time: build %v (%s), run %v\n", built.Round(time.Millisecond), b.how, time.Since(start).Round(time.Millisecond)))
 	}
 	res.Value, res.Err = e.outcome(req.Count, out, err)
+	if failed := tests.failures(); len(failed) > 0 && res.Err != nil && res.Err.Name == "ExitError" {
+		res.Err = lineError("TestFailure", fmt.Sprintf("cell[%d]: %s failed", req.Count, strings.Join(failed, ", ")))
+	}
 	return res
 }
 
@@ -285,6 +293,12 @@ func (e *Engine) runMagics(ctx context.Context, req cell.Request, pc *parsedCell
 			}
 		case m.Text == "time" && !m.Shell:
 			timing = true
+		case name == "test" && !m.Shell:
+			testArgs, err := applyTest(pc, m, args)
+			if err != nil {
+				return timing, magicError(req.Count, m, err.Error())
+			}
+			pc.testArgs = testArgs
 		case name == "capture" && !m.Shell:
 			// Handled by Execute before any output.
 		case name == "exec" && !m.Shell:
@@ -310,7 +324,8 @@ func (e *Engine) runMagics(ctx context.Context, req cell.Request, pc *parsedCell
 // runProgram runs a cell's built program. The merged declarations are
 // kept from here on; the variables it saves are adopted only when it
 // succeeds.
-func (e *Engine) runProgram(ctx context.Context, req cell.Request, bin string, prog *program, plan varPlan, sink cell.Sink) (runOutcome, error) {
+func (e *Engine) runProgram(ctx context.Context, req cell.Request, b build, args []string, sink cell.Sink) (runOutcome, error) {
+	bin, prog, plan := b.bin, b.prog, b.plan
 	e.mu.Lock()
 	e.prog = prog
 	dir, lim := e.dir, e.limits
@@ -324,7 +339,9 @@ func (e *Engine) runProgram(ctx context.Context, req cell.Request, bin string, p
 		env = append(env, childproto.StateDirEnv+"="+stateDir)
 	}
 	e.mu.Lock()
-	args := slices.Clone(e.args)
+	if args == nil {
+		args = slices.Clone(e.args)
+	}
 	e.mu.Unlock()
 	if lim.memory > 0 && !slices.ContainsFunc(env, func(kv string) bool { return strings.HasPrefix(kv, "GOMEMLIMIT=") }) {
 		// Go collects harder as the heap nears GOMEMLIMIT, so a program

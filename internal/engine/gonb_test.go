@@ -89,3 +89,44 @@ func TestAutogetAndResetGoMod(t *testing.T) {
 		t.Errorf("go.mod after %%reset go.mod: %s", rec.Stdout())
 	}
 }
+
+// %test runs the cell's tests in its own program: passing, failing (the
+// cell's error names the test), benchmarks, and carried variables seen.
+func TestTestMagic(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go programs")
+	}
+	r := &runner2{t: t, e: newTestEngine(t)}
+	r.ok("base := 40")
+	_, rec := r.ok("%test\nfunc add(a, b int) int { return a + b }\nfunc TestAdd(t *testing.T) {\n\tif add(base, 2) != 42 {\n\t\tt.Fatal(\"wrong\")\n\t}\n}")
+	if out := rec.Stdout(); !strings.Contains(out, "--- PASS: TestAdd") || !strings.Contains(out, "PASS") {
+		t.Errorf("passing test printed %q (stderr %q)", out, rec.Stderr())
+	}
+	res, rec := r.exec("%test\nfunc TestBroken(t *testing.T) { t.Error(\"broken on purpose\") }\nfunc TestFine(t *testing.T) {}")
+	if res.Err == nil || res.Err.Name != "TestFailure" || !strings.Contains(res.Err.Value, "TestBroken failed") || strings.Contains(res.Err.Value, "TestFine") {
+		t.Errorf("failing test: error %+v, stdout %q", res.Err, rec.Stdout())
+	}
+	if !strings.Contains(rec.Stdout(), "broken on purpose") {
+		t.Errorf("failing test's message not shown: %q", rec.Stdout())
+	}
+	// Only this cell's tests run: TestAdd, from an earlier cell, does not.
+	if strings.Contains(rec.Stdout(), "TestAdd") {
+		t.Errorf("an earlier cell's test ran: %q", rec.Stdout())
+	}
+	_, rec = r.ok("%test -test.run=^$ -test.bench=. -test.benchtime=10x\nfunc BenchmarkAdd(b *testing.B) {\n\tfor i := 0; i < b.N; i++ {\n\t\tadd(i, i)\n\t}\n}")
+	if !strings.Contains(rec.Stdout(), "BenchmarkAdd") || !strings.Contains(rec.Stdout(), "ns/op") {
+		t.Errorf("benchmark printed %q (stderr %q)", rec.Stdout(), rec.Stderr())
+	}
+	res, _ = r.exec("%test\nfunc helper() {}")
+	if res.Err == nil || !strings.Contains(res.Err.Value, "no TestXxx") {
+		t.Errorf("%%test without tests: %+v", res.Err)
+	}
+}
+
+func TestTestFuncNames(t *testing.T) {
+	for name, want := range map[string]bool{"Test": true, "TestAdd": true, "Test_x": true, "Testify": false, "TestÄ": true, "Tes": false} {
+		if got := testFunc(name, "Test"); got != want {
+			t.Errorf("testFunc(%q) = %v, want %v", name, got, want)
+		}
+	}
+}

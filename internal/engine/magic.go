@@ -102,6 +102,7 @@ func init() {
 		{name: "autoget", help: [][2]string{{"%autoget", "add the modules a cell imports through the module proxy (the default)"}}, run: (*Engine).magicAutoget},
 		{name: "noautoget", help: [][2]string{{"%noautoget", "do not: a missing module is an error"}}, run: (*Engine).magicAutoget},
 		{name: "capture", help: [][2]string{{"%capture [-a] FILE", "copy this cell's output to FILE (-a: append)"}}},
+		{name: "test", help: [][2]string{{"%test [FLAGS]", "run the cell's TestXxx and BenchmarkXxx functions (flags as go test's binary takes them)"}}},
 		{name: "exec", help: [][2]string{{"%exec FUNC [ARGS]", "run FUNC() as main, parsing ARGS with package flag"}}},
 		{name: "version", help: [][2]string{{"%version", "print gopar's version"}}, run: (*Engine).magicVersion},
 		{name: "list", aliases: []string{"ls"}, help: [][2]string{{"%list, %ls", "list the declarations and imports cells keep"}}, run: (*Engine).magicList},

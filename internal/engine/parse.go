@@ -32,6 +32,9 @@ type parsedCell struct {
 	// parseFlags is set by GoNB's %% and %main: the program parses its
 	// command line before the cell's statements run.
 	parseFlags bool
+	// testArgs, set by %test, is the command line of a program that runs
+	// the cell's tests instead of its statements.
+	testArgs []string
 }
 
 type importSpec struct {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/gopar/gopar/parallel/timing/internal/timeunit"
 )
 
 // Compare times functions against each other: sequential against
@@ -194,7 +196,7 @@ func (c *Comparison) chartSVG() string {
 		labelW = math.Max(labelW, 6.5*float64(len([]rune(e.Name))))
 	}
 	labelW = math.Min(labelW+10, 160)
-	unit, scale := timeUnit(maxT)
+	unit, scale := timeunit.For(maxT)
 	f := frame{left: labelW, top: 30, right: w - 70, bottom: h - 36, xmin: 0, xmax: maxT * scale * 1.05, ymin: 0, ymax: 1}
 	d.axes(f, "Time per run", "wall-clock time ("+unit+")", "", ticks(0, f.xmax, 5), nil, intLabel, intLabel)
 	for i, e := range c.Entries {

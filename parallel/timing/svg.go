@@ -6,6 +6,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/gopar/gopar/parallel/timing/internal/timeunit"
 )
 
 // Charts are drawn as SVG by hand: a few lines, points and labels do not
@@ -211,7 +213,7 @@ func (r *SweepResult) chartSVG() string {
 	for _, row := range r.Rows {
 		maxT = math.Max(maxT, row.Max.Seconds())
 	}
-	unit, scale := timeUnit(maxT)
+	unit, scale := timeunit.For(maxT)
 	tf := frame{left: 420, top: 28, right: 705, bottom: 240, xmin: 0, xmax: xmax, ymin: 0, ymax: maxT * 1.08 * scale}
 	d.axes(tf, "Time", "workers", "wall-clock time ("+unit+")", workerTicks(xmax), ticks(0, tf.ymax, 5), intLabel, intLabel)
 	if fitted {
@@ -241,18 +243,4 @@ func sample(lo, hi float64, f func(float64) (float64, float64)) (xs, ys []float6
 		xs, ys = append(xs, x), append(ys, y)
 	}
 	return xs, ys
-}
-
-// timeUnit picks the unit for an axis up to max seconds, and the factor
-// from seconds to it.
-func timeUnit(max float64) (string, float64) {
-	switch {
-	case max >= 1:
-		return "s", 1
-	case max >= 1e-3:
-		return "ms", 1e3
-	case max >= 1e-6:
-		return "µs", 1e6
-	}
-	return "ns", 1e9
 }

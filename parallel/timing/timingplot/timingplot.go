@@ -19,6 +19,7 @@ import (
 
 	"github.com/gopar/gopar/display/plots"
 	"github.com/gopar/gopar/parallel/timing"
+	"github.com/gopar/gopar/parallel/timing/internal/timeunit"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
@@ -84,7 +85,7 @@ func Times(r *timing.SweepResult) *plot.Plot {
 	for _, row := range r.Rows {
 		maxT = math.Max(maxT, row.Max.Seconds())
 	}
-	unit, scale := timeUnit(maxT)
+	unit, scale := timeunit.For(maxT)
 	p := newPlot("Time", "workers", "wall-clock time ("+unit+")")
 	if r.FitErr == nil {
 		fit := curve(1, maxWorkers(r), func(n float64) float64 { return r.Fit.Time(n).Seconds() * scale }, fitColor)
@@ -113,7 +114,7 @@ func Compare(c *timing.Comparison) *plot.Plot {
 	for _, e := range c.Entries {
 		maxT = math.Max(maxT, e.Max.Seconds())
 	}
-	unit, scale := timeUnit(maxT)
+	unit, scale := timeunit.For(maxT)
 	p := newPlot("Time per run", "wall-clock time ("+unit+")", "")
 	p.Legend = plot.NewLegend() // nothing to explain
 	values := make(plotter.Values, len(c.Entries))
@@ -284,18 +285,4 @@ func addMeasured(p *plot.Plot, pts errorXYs, name string) {
 	bars.LineStyle.Color = measuredColor
 	p.Add(l, bars, dots)
 	p.Legend.Add(name, l, dots)
-}
-
-// timeUnit picks the unit for an axis up to max seconds, and the factor
-// from seconds to it.
-func timeUnit(max float64) (string, float64) {
-	switch {
-	case max >= 1:
-		return "s", 1
-	case max >= 1e-3:
-		return "ms", 1e3
-	case max >= 1e-6:
-		return "µs", 1e6
-	}
-	return "ns", 1e9
 }

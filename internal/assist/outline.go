@@ -10,7 +10,7 @@ import (
 
 // An Outline is what code assistance makes of a cell: the names its
 // declarations define, in order, and the cell lines its top-level
-// statements start on (once for statements sharing a line). The engine makes the same of a cell it runs; a
+// statements start on (once for the statements of one top-level part). The engine makes the same of a cell it runs; a
 // fuzz test holds the two to it.
 type Outline struct {
 	Keys  []string
@@ -37,14 +37,17 @@ func OutlineOf(code string) Outline {
 		if fd.Body == nil {
 			continue
 		}
+		lastPart := -1
 		for _, st := range fd.Body.List {
 			if _, empty := st.(*ast.EmptyStmt); empty {
 				continue
 			}
 			off, ok := b.toOrig(fset.Position(st.Pos()).Offset, len(ct.Src))
-			// Statements sharing a line ("a := 1; b := 2") are one.
-			if line := ct.Line(off); ok && (len(o.Lines) == 0 || o.Lines[len(o.Lines)-1] != line) {
-				o.Lines = append(o.Lines, line)
+			// Statements of one top-level part ("a := 1; b := 2") run as
+			// one: the first gives its line.
+			if part := ct.PartAt(off); ok && part != lastPart {
+				lastPart = part
+				o.Lines = append(o.Lines, ct.Line(off))
 			}
 		}
 	}

@@ -301,6 +301,9 @@ func (c *Cell) split() {
 			continue
 		}
 		if first < 0 {
+			if t.Tok == token.SEMICOLON {
+				continue // an empty statement starts nothing
+			}
 			first = i
 		}
 		switch t.Tok {

@@ -158,7 +158,9 @@ func (s segment) padded(prefix string) string {
 
 func parseImports(s segment) ([]importSpec, error) {
 	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "cell", s.padded("package p;"), parser.ImportsOnly)
+	// A full parse: ImportsOnly would stop after the imports and miss what
+	// follows them in the same part, which the program would then lose.
+	f, err := parser.ParseFile(fset, "cell", s.padded("package p;"), 0)
 	if err != nil {
 		return nil, asCellError(err)
 	}

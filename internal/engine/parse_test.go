@@ -109,6 +109,8 @@ func TestParseCellErrors(t *testing.T) {
 		{"import (\"fmt\"", 1, "expected"},
 		{"x := 1\n\nfunc f( {", 3, "expected"},
 		{"s := `\n%not a magic", 1, "raw string literal not terminated"},
+		// What follows an import in its part is not lost.
+		{"x := 1\nimport \"fmt\")", 2, "expected declaration"},
 	}
 	for _, tt := range tests {
 		_, err := parseCell(tt.code)

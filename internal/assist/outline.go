@@ -28,9 +28,10 @@ func OutlineOf(code string) Outline {
 	if f == nil {
 		return o
 	}
-	for _, d := range f.Decls {
+	for i, d := range f.Decls {
+		// buildCell writes the statements last, as the body of func _.
 		fd, ok := d.(*ast.FuncDecl)
-		if !ok || fd.Name.Name != "_" {
+		if !ok || i < len(f.Decls)-1 || fd.Name.Name != "_" || fd.Recv != nil {
 			o.Keys = append(o.Keys, cellsrc.DeclKeys(d)...)
 			continue
 		}

@@ -11,13 +11,14 @@ import (
 	"time"
 
 	"github.com/gopar/gopar/internal/notebook"
+	"github.com/gopar/gopar/internal/notebook/notebooktest"
 )
 
 func TestMain(m *testing.M) {
 	// The first signal.Notify starts os/signal's own goroutine, which stays;
 	// start it before any test takes its goroutine baseline. The handler
 	// is installed only in a notebook.
-	notebook.Attach(&fakeNotebook{})
+	notebook.Attach(&notebooktest.Recorder{})
 	_, err := Map([]int{1, 2, 3}, func(x int) int { return x })
 	notebook.Attach(nil)
 	if err != nil {
@@ -25,34 +26,6 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	os.Exit(m.Run())
-}
-
-// fakeNotebook records what is sent to the notebook.
-type fakeNotebook struct {
-	mu      sync.Mutex
-	ids     map[string]bool
-	updates []string
-}
-
-func (nb *fakeNotebook) UpdateHTML(id, html string) {
-	nb.mu.Lock()
-	defer nb.mu.Unlock()
-	if nb.ids == nil {
-		nb.ids = map[string]bool{}
-	}
-	nb.ids[id] = true
-	nb.updates = append(nb.updates, html)
-}
-
-func (nb *fakeNotebook) UniqueID() string { return "test-id" }
-
-// attachNotebook makes the test's program run in a fake notebook, until
-// the test ends.
-func attachNotebook(t *testing.T) *fakeNotebook {
-	nb := &fakeNotebook{}
-	prev := notebook.Attach(nb)
-	t.Cleanup(func() { notebook.Attach(prev) })
-	return nb
 }
 
 // noLeaks checks, when the test ends, that no goroutine started during it

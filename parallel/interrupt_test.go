@@ -14,11 +14,12 @@ import (
 	"time"
 
 	"github.com/gopar/gopar/internal/notebook"
+	"github.com/gopar/gopar/internal/notebook/notebooktest"
 )
 
 func TestHandlerOnlyWhileRunning(t *testing.T) {
 	defer noLeaks(t)()
-	attachNotebook(t)
+	notebooktest.Attach(t)
 	if interrupts.installed() {
 		t.Fatal("handler installed before any call")
 	}
@@ -69,7 +70,7 @@ func TestNoHandlerOutsideNotebook(t *testing.T) {
 // Pool task run: both must stop, and later calls must fail at once.
 func TestInterruptInProcess(t *testing.T) {
 	defer noLeaks(t)()
-	attachNotebook(t) // without it, SIGINT ends the test binary
+	notebooktest.Attach(t) // without it, SIGINT ends the test binary
 	defer interrupts.reset()
 
 	p := NewPool(1)

@@ -9,6 +9,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gopar/gopar/internal/notebook/notebooktest"
 )
 
 // entryPoint runs one of the package's entry points over a few items, with
@@ -65,7 +67,7 @@ var entryPoints = []entryPoint{
 // naming the option and the call; the others must work.
 func TestOptionsThatDoNotApply(t *testing.T) {
 	defer noLeaks(t)()
-	attachNotebook(t) // Progress draws there rather than on the test's stderr
+	notebooktest.Attach(t) // Progress draws there rather than on the test's stderr
 	options := []struct {
 		name string
 		opt  Option

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gopar/gopar/internal/notebook/notebooktest"
 )
 
 // fastTicks makes the bar redraw often, so that tests see intermediate
@@ -138,7 +140,7 @@ func TestProgressSequence(t *testing.T) {
 
 func TestProgressNotebook(t *testing.T) {
 	defer noLeaks(t)()
-	fake := attachNotebook(t)
+	fake := notebooktest.Attach(t)
 	start := time.Now()
 	_, err := Map(make([]int, 200), func(int) int {
 		time.Sleep(2 * time.Millisecond)
@@ -148,18 +150,16 @@ func TestProgressNotebook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake.mu.Lock()
-	defer fake.mu.Unlock()
-	if len(fake.ids) != 1 || !fake.ids["parallel-progress-test-id"] {
-		t.Errorf("updates went to display ids %v, want one", fake.ids)
+	if ids := fake.IDs(); len(ids) != 1 || ids[0] != "parallel-progress-test-id" {
+		t.Errorf("updates went to display ids %v, want one", ids)
 	}
-	last := fake.updates[len(fake.updates)-1]
+	last := fake.Last()
 	if !strings.Contains(last, `<progress value="200" max="200"`) || !strings.Contains(last, "200/200") {
 		t.Errorf("final update %q", last)
 	}
 	// One at the start, one at the end, and at most one per tick between.
-	if limit := 2 + int(elapsed/(250*time.Millisecond)); len(fake.updates) > limit {
-		t.Errorf("%d updates in %v, more than a few a second", len(fake.updates), elapsed)
+	if limit := 2 + int(elapsed/(250*time.Millisecond)); len(fake.Updates()) > limit {
+		t.Errorf("%d updates in %v, more than a few a second", len(fake.Updates()), elapsed)
 	}
 }
 

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/gopar/gopar/internal/notebook/notebooktest"
 )
 
 // amdahlWork is a function for Sweep that takes, by the fake clock, what
@@ -110,7 +112,7 @@ func TestSweepStopsAndKeepsFinishedRows(t *testing.T) {
 // In a notebook, SIGINT is the interrupt button: it stops the session
 // between runs instead of ending the program.
 func TestInterruptStopsBetweenRuns(t *testing.T) {
-	attachNotebook(t)
+	notebooktest.Attach(t)
 	s := begin(&config{ctx: context.Background(), now: time.Now}, true)
 	defer s.end()
 	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
@@ -131,20 +133,20 @@ func TestInterruptStopsBetweenRuns(t *testing.T) {
 }
 
 func TestSweepShowsProgressInNotebook(t *testing.T) {
-	nb := attachNotebook(t)
+	nb := notebooktest.Attach(t)
 	clk := &fakeClock{}
 	f, _ := amdahlWork(clk, time.Second, 0, func(int) time.Duration { return 0 })
 	Sweep(f, Workers(1, 2), Repeat(2), Warmup(0), withClock(clk.now))
-	if len(nb.ids) != 1 {
-		t.Errorf("progress in %d displays, want 1", len(nb.ids))
+	if ids := nb.IDs(); len(ids) != 1 {
+		t.Errorf("progress in %d displays, want 1", len(ids))
 	}
 	var sawRun bool
-	for _, u := range nb.updates {
+	for _, u := range nb.Updates() {
 		// The row done so far, with its speedup, and what runs now.
 		sawRun = sawRun || strings.Contains(u, "1.00×") && strings.Contains(u, "timing 2 workers: run 2/2 (count 2 of 2)")
 	}
-	if !sawRun || !strings.Contains(nb.last(), "swept 2 worker counts in 3 s") {
-		t.Errorf("progress updates %q", nb.updates)
+	if !sawRun || !strings.Contains(nb.Last(), "swept 2 worker counts in 3 s") {
+		t.Errorf("progress updates %q", nb.Updates())
 	}
 }
 

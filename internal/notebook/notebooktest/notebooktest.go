@@ -1,0 +1,65 @@
+// Package notebooktest provides a notebook.Notebook that records what a
+// library shows in it, for the tests of libraries that display.
+package notebooktest
+
+import (
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/gopar/gopar/internal/notebook"
+)
+
+// Recorder records the updates it is asked to show. It is safe for
+// concurrent use; the zero value is ready.
+type Recorder struct {
+	mu      sync.Mutex
+	ids     []string // distinct output block ids, in order of first use
+	updates []string
+}
+
+// UpdateHTML implements notebook.Notebook.
+func (r *Recorder) UpdateHTML(id, html string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !slices.Contains(r.ids, id) {
+		r.ids = append(r.ids, id)
+	}
+	r.updates = append(r.updates, html)
+}
+
+// UniqueID implements notebook.Notebook.
+func (r *Recorder) UniqueID() string { return "test-id" }
+
+// IDs returns the output block ids updated, in order of first use.
+func (r *Recorder) IDs() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.ids)
+}
+
+// Updates returns every update's HTML, in order.
+func (r *Recorder) Updates() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.updates)
+}
+
+// Last returns the last update's HTML, or "".
+func (r *Recorder) Last() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.updates) == 0 {
+		return ""
+	}
+	return r.updates[len(r.updates)-1]
+}
+
+// Attach makes a new Recorder the notebook the test's program runs in,
+// until the test ends.
+func Attach(t testing.TB) *Recorder {
+	r := &Recorder{}
+	prev := notebook.Attach(r)
+	t.Cleanup(func() { notebook.Attach(prev) })
+	return r
+}

@@ -87,7 +87,7 @@ func (d *directBuilder) toolchain(ctx context.Context, env []string) (toolchain,
 	return d.tools, d.toolsErr
 }
 
-// resolve returns the import configuration of a program's source: what
+// resolveSource returns the import configuration of a program's source: what
 // its dependencies are, now. errNotDirect means go build must serve it; a
 // *missingModuleError names packages of modules not yet required.
 func (d *directBuilder) resolveSource(ctx context.Context, src string, env []string, progress io.Writer) (*importConfig, error) {

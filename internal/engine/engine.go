@@ -246,6 +246,9 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 	if len(pc.imports) == 0 && len(pc.decls) == 0 && len(pc.stmts) == 0 {
 		return res
 	}
+	if in, ok := sink.(cell.InputSink); ok && pc.askInput != nil && pc.askInput.password {
+		sink = passwordSink{in}
+	}
 	var tests *testSink
 	if pc.testArgs != nil {
 		tests = &testSink{Sink: sink}
@@ -301,6 +304,13 @@ func (e *Engine) runMagics(ctx context.Context, req cell.Request, pc *parsedCell
 			pc.testArgs = testArgs
 		case name == "capture" && !m.Shell:
 			// Handled by Execute before any output.
+		case (name == "with_inputs" || name == "with_password") && !m.Shell:
+			// GoNB's: for the next ! line, else the program.
+			pc.askInput = &inputAsk{password: name == "with_password", magic: name}
+		case m.Shell && pc.askInput != nil:
+			ask := pc.askInput
+			pc.askInput = nil
+			e.shellLine(ctx, m, sink, ask)
 		case name == "exec" && !m.Shell:
 			// GoNB's %exec: main calls FUNC, after parsing ARGS.
 			fn, fargs, _ := strings.Cut(strings.TrimSpace(args), " ")

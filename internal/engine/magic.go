@@ -104,6 +104,8 @@ func init() {
 		{name: "capture", help: [][2]string{{"%capture [-a] FILE", "copy this cell's output to FILE (-a: append)"}}},
 		{name: "test", help: [][2]string{{"%test [FLAGS]", "run the cell's TestXxx and BenchmarkXxx functions (flags as go test's binary takes them)"}}},
 		{name: "exec", help: [][2]string{{"%exec FUNC [ARGS]", "run FUNC() as main, parsing ARGS with package flag"}}},
+		{name: "with_inputs", help: [][2]string{{"%with_inputs", "the cell's next ! command reads what you type (its program asks anyway)"}}},
+		{name: "with_password", help: [][2]string{{"%with_password", "the same, masked: for a password"}}},
 		{name: "version", help: [][2]string{{"%version", "print gopar's version"}}, run: (*Engine).magicVersion},
 		{name: "list", aliases: []string{"ls"}, help: [][2]string{{"%list, %ls", "list the declarations and imports cells keep"}}, run: (*Engine).magicList},
 		{name: "remove", aliases: []string{"rm"}, help: [][2]string{{"%remove NAME..., %rm", "forget kept declarations or imports, named as %ls shows them"}}, run: (*Engine).magicRemove},
@@ -145,14 +147,7 @@ func helpText() string {
 // is wrong (an unknown magic); what a shell command does is its output.
 func (e *Engine) magic(ctx context.Context, req cell.Request, m cellsrc.Magic, sink cell.Sink, res *cell.Result) *cell.Error {
 	if m.Shell {
-		e.mu.Lock()
-		dir := e.dir
-		e.mu.Unlock()
-		command := m.Text
-		if rest, inModule := strings.CutPrefix(command, "*"); inModule {
-			command, dir = rest, e.work.dir
-		}
-		e.shell(ctx, command, dir, sink)
+		e.shellLine(ctx, m, sink, nil)
 		return nil
 	}
 	name, arg, _ := strings.Cut(m.Text, " ")
@@ -385,7 +380,7 @@ func (e *Engine) magicScript(c magicCall) *cell.Error {
 	if !strings.HasSuffix(body, "\n") {
 		body += "\n" // a script's last line is a line
 	}
-	e.script(c.ctx, "%"+c.line.Text, cmd, body, dir, c.sink)
+	e.script(c.ctx, "%"+c.line.Text, cmd, body, dir, c.sink, nil)
 	return nil
 }
 
@@ -578,18 +573,41 @@ func shellPath() string {
 	return "/bin/sh"
 }
 
-func (e *Engine) shell(ctx context.Context, command, dir string, sink cell.Sink) {
-	e.script(ctx, "!"+command, exec.Command(shellPath(), "-c", command), "", dir, sink)
+// shellLine runs a ! line: in the cells' working directory, or with !* in
+// their module. With ask, the command's input is what the user types.
+func (e *Engine) shellLine(ctx context.Context, m cellsrc.Magic, sink cell.Sink, ask *inputAsk) {
+	e.mu.Lock()
+	dir := e.dir
+	e.mu.Unlock()
+	command := m.Text
+	if rest, inModule := strings.CutPrefix(command, "*"); inModule {
+		command, dir = rest, e.work.dir
+	}
+	e.shell(ctx, command, dir, sink, ask)
+}
+
+func (e *Engine) shell(ctx context.Context, command, dir string, sink cell.Sink, ask *inputAsk) {
+	e.script(ctx, "!"+command, exec.Command(shellPath(), "-c", command), "", dir, sink, ask)
 }
 
 // script runs a command of a ! line or a script cell, with stdin as its
 // standard input, its output streamed to the cell, until it ends or the
-// cell is interrupted. label names it in errors.
-func (e *Engine) script(ctx context.Context, label string, cmd *exec.Cmd, stdin, dir string, sink cell.Sink) {
+// cell is interrupted. label names it in errors. With ask, the command's
+// input is instead what the user types in the front end.
+func (e *Engine) script(ctx context.Context, label string, cmd *exec.Cmd, stdin, dir string, sink cell.Sink, ask *inputAsk) {
 	cmd.Dir = dir
 	cmd.Env = e.environ()
 	if stdin != "" {
 		cmd.Stdin = strings.NewReader(stdin)
+	}
+	var feed *stdinFeed
+	if ask != nil {
+		var err error
+		if feed, err = newStdinFeed(); err != nil {
+			sink.Stream("stderr", fmt.Sprintf("%s: %v\n", label, err))
+			return
+		}
+		cmd.Stdin = feed.r
 	}
 	cmd.Stdout = streamWriter{sink, "stdout"}
 	cmd.Stderr = streamWriter{sink, "stderr"}
@@ -599,8 +617,21 @@ func (e *Engine) script(ctx context.Context, label string, cmd *exec.Cmd, stdin,
 	// what a pipeline or a background job starts is not covered.
 	exited := make(chan struct{})
 	if err := startTied(cmd, exited); err != nil {
+		if feed != nil {
+			feed.r.Close()
+			feed.w.Close()
+		}
 		sink.Stream("stderr", fmt.Sprintf("%s: %v\n", label, err))
 		return
+	}
+	if feed != nil {
+		feed.r.Close() // the command has its own copy
+		feedCtx, stopFeed := context.WithCancel(ctx)
+		fed := make(chan struct{})
+		go func() { defer close(fed); feed.feed(feedCtx, cmd.Process.Pid, *ask, sink) }()
+		go func() { <-exited; stopFeed() }()
+		// No input is asked for once the cell has ended.
+		defer func() { stopFeed(); <-fed }()
 	}
 	done := make(chan error, 1)
 	go func() {

@@ -35,6 +35,9 @@ type parsedCell struct {
 	// testArgs, set by %test, is the command line of a program that runs
 	// the cell's tests instead of its statements.
 	testArgs []string
+	// askInput is a %with_inputs or %with_password that no ! line after
+	// it took: it applies to the cell's program.
+	askInput *inputAsk
 }
 
 type importSpec struct {

@@ -26,6 +26,9 @@ CELLS = [
     ("%%bash\nwc -c < greeting.txt", "12\n"),
     ("%capture captured.txt\n%%\nfmt.Println(\"captured line\")", "captured line\n"),
     ("!cat captured.txt", "captured line\n"),
+    # nbclient sends no input (allow_stdin is false): the command reads
+    # end of file instead of waiting for ever.
+    ("%with_inputs\n!read str; echo \"str=[$str]\"", "str=[]\n"),
     ("%test\nfunc double(x int) int { return 2 * x }\nfunc TestDouble(t *testing.T) {\n\tif double(21) != 42 {\n\t\tt.Fatal(\"double is wrong\")\n\t}\n}",
      None),
     ("%test\nfunc TestBroken(t *testing.T) { t.Error(\"broken on purpose\") }", None),
@@ -74,6 +77,52 @@ class GoNBStyleNotebookTest(unittest.TestCase):
                     continue
                 self.assertEqual(errors, [])
                 self.assertEqual(stdout, want)
+
+
+class GoNBInputTest(unittest.TestCase):
+    """GoNB's input boxes notebook, cells answered through jupyter_client
+    (nbclient answers no input_request)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.km, cls.kc = gopar_env.start_kernel()
+
+    @classmethod
+    def tearDownClass(cls):
+        gopar_env.stop_kernel(cls.km, cls.kc)
+
+    def run_answering(self, code, answers, timeout=gopar_env.CELL_TIMEOUT):
+        answers = list(answers)
+        out = gopar_env.execute(self.kc, code, timeout=timeout, allow_stdin=True, answer=lambda prompt: answers.pop(0))
+        self.assertEqual(out.status, "ok", out.describe())
+        self.assertEqual(out.errors(), [], out.describe())
+        self.assertEqual(answers, [], "input asked for fewer times than answered\n" + out.describe())
+        return out
+
+    def test_with_inputs_and_with_password(self):
+        out = self.run_answering(
+            '%with_inputs\n!read str ; echo "str=$str"\n%with_password\n!read pass ; echo "pass=$pass"',
+            ["foo", "bar"],
+        )
+        self.assertEqual(out.stream_text("stdout"), "str=foo\npass=bar\n")
+        self.assertEqual([m["content"]["password"] for m in out.input_requests], [False, True])
+
+    def test_gonbui_request_input(self):
+        code = (
+            'import "github.com/janpfeifer/gonb/gonbui"\n'
+            "%%\n"
+            'gonbui.RequestInput("Enter:", false)\n'
+            "var x int\n"
+            "fmt.Scan(&x)\n"
+            'fmt.Printf("int=%d\\n", x)\n'
+            'gonbui.RequestInput("Pin:", true)\n'
+            "fmt.Scan(&x)\n"
+            'fmt.Printf("secret=%d\\n", x)'
+        )
+        out = self.run_answering(code, ["42", "123456"], timeout=gopar_env.FIRST_CELL_TIMEOUT)
+        self.assertEqual(out.stream_text("stdout"), "int=42\nsecret=123456\n")
+        asked = [(m["content"]["prompt"], m["content"]["password"]) for m in out.input_requests]
+        self.assertEqual(asked, [("Enter:", False), ("Pin:", True)])
 
 
 if __name__ == "__main__":

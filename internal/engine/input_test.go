@@ -15,17 +15,22 @@ import (
 	"github.com/gopar/gopar/internal/cell/celltest"
 )
 
-// askRecorder records whether each input was asked for masked.
+// askRecorder records how each input was asked for. With delay, it
+// answers as slowly as a person would.
 type askRecorder struct {
 	*celltest.Recorder
+	delay     time.Duration
 	mu        sync.Mutex
 	passwords []bool
+	prompts   []string
 }
 
 func (a *askRecorder) Input(ctx context.Context, prompt string, password bool) (string, error) {
 	a.mu.Lock()
 	a.passwords = append(a.passwords, password)
+	a.prompts = append(a.prompts, prompt)
 	a.mu.Unlock()
+	time.Sleep(a.delay)
 	return a.Recorder.Input(ctx, prompt, password)
 }
 
@@ -130,6 +135,27 @@ func TestWithPasswordForTheProgram(t *testing.T) {
 	}
 	if got := rec.asked(); !slices.Equal(got, []bool{true}) {
 		t.Errorf("password flags %v, want [true]", got)
+	}
+}
+
+// A program that asks with gonbui.RequestInput, then reads, is asked
+// once, with its prompt: the kernel's own watch for reads does not ask
+// again.
+func TestRequestInputAsksOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go programs")
+	}
+	e := newTestEngine(t)
+	rec := &askRecorder{Recorder: &celltest.Recorder{Inputs: []string{"42", "not asked for"}}, delay: 10 * stdinPoll}
+	code := "import \"github.com/janpfeifer/gonb/gonbui\"\ngonbui.RequestInput(\"Enter:\", false)\nvar x int\nfmt.Scan(&x)\nfmt.Println(\"int\", x)"
+	res := e.Execute(context.Background(), cell.Request{Code: code, Count: 1, AllowStdin: true}, rec)
+	if res.Err != nil || rec.Stdout() != "int 42\n" {
+		t.Fatalf("err %v, stdout %q", res.Err, rec.Stdout())
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if !slices.Equal(rec.prompts, []string{"Enter:"}) {
+		t.Errorf("asked with prompts %q, want just \"Enter:\"", rec.prompts)
 	}
 }
 

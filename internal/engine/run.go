@@ -75,6 +75,8 @@ type runner struct {
 	mu    sync.Mutex
 	stdin io.WriteCloser // nil when stdin is not allowed
 	value *cell.Display
+	// asking counts the input requests waiting for the front end.
+	asking int
 }
 
 // displayIDs remembers which display ids the front end has seen, so that
@@ -349,12 +351,16 @@ func (r *runner) RequestInput(prompt string, password bool) {
 }
 
 func (r *runner) input(prompt string, password bool) bool {
+	r.mu.Lock()
+	r.asking++
+	r.mu.Unlock()
 	line, err := "", cell.ErrNoStdin
 	if in, ok := r.sink.(cell.InputSink); ok {
 		line, err = in.Input(r.ctx, prompt, password)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.asking--
 	if r.stdin == nil {
 		return false
 	}
@@ -375,6 +381,7 @@ func (r *runner) input(prompt string, password bool) bool {
 func (r *runner) watchStdin(pid int, exited <-chan struct{}) {
 	t := time.NewTicker(stdinPoll)
 	defer t.Stop()
+	blocked := 0 // polls in a row that found the program waiting
 	for {
 		select {
 		case <-exited:
@@ -383,9 +390,20 @@ func (r *runner) watchStdin(pid int, exited <-chan struct{}) {
 			return
 		case <-t.C:
 		}
-		if !blockedReadingStdin(pid) {
+		r.mu.Lock()
+		asking := r.asking > 0
+		r.mu.Unlock()
+		if asking || !blockedReadingStdin(pid) {
+			blocked = 0
 			continue
 		}
+		// A program that asks with gonbui.RequestInput reads before its
+		// request has reached the kernel: only a read still waiting at
+		// the next poll is one nobody asked for.
+		if blocked++; blocked < 2 {
+			continue
+		}
+		blocked = 0
 		if !r.input("", false) {
 			return
 		}

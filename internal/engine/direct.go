@@ -88,14 +88,15 @@ func (d *directBuilder) toolchain(ctx context.Context, env []string) (toolchain,
 }
 
 // resolveSource returns the import configuration of a program's source: what
-// its dependencies are, now. errNotDirect means go build must serve it; a
+// its dependencies are, now. inputs sums what else they depend on (see
+// buildInputs). errNotDirect means go build must serve it; a
 // *missingModuleError names packages of modules not yet required.
-func (d *directBuilder) resolveSource(ctx context.Context, src string, env []string, progress io.Writer) (*importConfig, error) {
+func (d *directBuilder) resolveSource(ctx context.Context, src, inputs string, env []string, progress io.Writer) (*importConfig, error) {
 	imports, err := importsOf(src)
 	if err != nil {
 		return nil, errNotDirect // a syntax error: go build reports it as users know it
 	}
-	return d.config(ctx, imports, env, progress)
+	return d.config(ctx, imports, inputs, env, progress)
 }
 
 // build compiles and links the work module's main.go into bin with cfg.
@@ -165,14 +166,15 @@ type listedPackage struct {
 // it with `go list -export -deps` (which also compiles what is missing
 // from the build cache) unless a resolution whose local sources are
 // unchanged is at hand.
-func (d *directBuilder) config(ctx context.Context, imports []string, env []string, progress io.Writer) (*importConfig, error) {
+func (d *directBuilder) config(ctx context.Context, imports []string, inputs string, env []string, progress io.Writer) (*importConfig, error) {
 	set := append([]string{"runtime"}, imports...)
 	slices.Sort(set)
 	set = slices.Compact(set)
-	// Requirements change what an import resolves to (%goget, !*go get).
+	// Requirements change what an import resolves to (%goget, !*go get,
+	// a go.work), and so do edits under tracked paths.
 	gomod, _ := os.ReadFile(filepath.Join(d.w.dir, "go.mod"))
 	gosum, _ := os.ReadFile(filepath.Join(d.w.dir, "go.sum"))
-	key := fmt.Sprintf("%x\n%x\n%s", sha256.Sum256(gomod), sha256.Sum256(gosum), strings.Join(set, "\n"))
+	key := fmt.Sprintf("%x\n%x\n%s\n%s", sha256.Sum256(gomod), sha256.Sum256(gosum), inputs, strings.Join(set, "\n"))
 	d.mu.Lock()
 	cfg := d.configs[key]
 	d.mu.Unlock()

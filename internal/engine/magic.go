@@ -114,6 +114,9 @@ func init() {
 			{"%goget -u", "upgrade the modules required with %goget"},
 		}, run: (*Engine).magicGoget},
 		{name: "goreplace", help: [][2]string{{"%goreplace MOD => DIR", "build MOD from DIR (relative to the notebook)"}}, run: (*Engine).magicGoreplace},
+		{name: "track", help: [][2]string{{"%track [PATH...]", "build again when a file under PATH changes (list what is tracked)"}}, run: (*Engine).magicTrack},
+		{name: "untrack", help: [][2]string{{"%untrack PATH[...]", "stop tracking PATH (PATH...: every path starting so)"}}, run: (*Engine).magicUntrack},
+		{name: "goworkfix", help: [][2]string{{"%goworkfix", "replace the modules go.work uses in go.mod, for go get and builds without go.work"}}, run: (*Engine).magicGoworkfix},
 		{name: "gomod", help: [][2]string{{"%gomod", "show the cells' go.mod: requirements and replacements"}}, run: (*Engine).magicGomod},
 		// %timeit and %%timeit are composed into the program: see
 		// timeit.go. A %% line's name starts with its second %.

@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"golang.org/x/mod/modfile"
 )
 
 // The work module starts with the kernel's own requirements. A cell that
@@ -21,14 +23,17 @@ import (
 // own requirements again, as a new Python process starts from its
 // environment.
 
-var missingPackage = regexp.MustCompile(`no required module provides package ([^\s;:]+)`)
+// missingPackage matches the go command's word for a package no required
+// module provides, and for one of a module go.mod replaces (as
+// %goworkfix does) but does not require yet.
+var missingPackage = regexp.MustCompile(`no required module provides package ([^\s;:]+)|module \S+ provides package ([^\s;:]+) and is replaced but not required`)
 
 // missingModules lists the packages an error of the go command says no
 // required module provides.
 func missingModules(text string) []string {
 	var pkgs []string
 	for _, m := range missingPackage.FindAllStringSubmatch(text, -1) {
-		pkgs = append(pkgs, m[1])
+		pkgs = append(pkgs, m[1]+m[2])
 	}
 	slices.Sort(pkgs)
 	return slices.Compact(pkgs)
@@ -129,6 +134,60 @@ func lastLine(s string) string {
 	return strings.TrimSpace(lines[len(lines)-1])
 }
 
+// zeroVersion is the usual version to require of a module that exists
+// only in a local directory.
+const zeroVersion = "v0.0.0-00010101000000-000000000000"
+
+// addMissing adds the modules of packages a build missed: through the
+// module proxy, or, for a module go.mod replaces with a directory (as
+// %goworkfix leaves it), by requiring it at zeroVersion, since the proxy
+// knows nothing of it.
+func (w *workModule) addMissing(ctx context.Context, env []string, progress io.Writer, packages []string) error {
+	local := map[string]bool{}
+	if data, err := os.ReadFile(filepath.Join(w.dir, "go.mod")); err == nil {
+		if f, err := modfile.Parse("go.mod", data, nil); err == nil {
+			for _, r := range f.Replace {
+				if r.New.Version == "" && r.Old.Version == "" {
+					local[r.Old.Path] = true
+				}
+			}
+		}
+	}
+	var get, require []string
+	for _, p := range packages {
+		mod := ""
+		for m := range local {
+			if (p == m || strings.HasPrefix(p, m+"/")) && len(m) > len(mod) {
+				mod = m
+			}
+		}
+		if mod == "" {
+			get = append(get, p)
+		} else if !slices.Contains(require, mod) {
+			require = append(require, mod)
+		}
+	}
+	saved, err := w.saveGoMod()
+	if err != nil {
+		return err
+	}
+	for _, mod := range require {
+		if out, err := w.goCmd(ctx, env, io.Discard, "mod", "edit", "-require="+mod+"@"+zeroVersion); err != nil {
+			w.restoreGoMod(saved)
+			return &moduleError{module: mod, detail: lastLine(out)}
+		}
+		fmt.Fprintf(progress, "go: added %s, replaced by a directory\n", mod)
+	}
+	if len(get) == 0 {
+		return nil
+	}
+	if err := w.get(ctx, env, progress, get...); err != nil {
+		w.restoreGoMod(saved)
+		return err
+	}
+	return nil
+}
+
 // replace points module at a directory, so cells build against its
 // source there.
 func (w *workModule) replace(ctx context.Context, env []string, module, dir string) error {
@@ -143,7 +202,7 @@ func (w *workModule) replace(ctx context.Context, env []string, module, dir stri
 	// is the usual one for a module that exists only locally.
 	for _, args := range [][]string{
 		{"mod", "edit", "-replace=" + module + "=" + dir},
-		{"mod", "edit", "-require=" + module + "@v0.0.0-00010101000000-000000000000"},
+		{"mod", "edit", "-require=" + module + "@" + zeroVersion},
 	} {
 		if out, err := w.goCmd(ctx, env, io.Discard, args...); err != nil {
 			w.restoreGoMod(saved)

@@ -15,6 +15,7 @@ func TestMissingModules(t *testing.T) {
 	}{
 		{"main.go:3:8: no required module provides package github.com/google/uuid; to add it:\n\tgo get github.com/google/uuid", []string{"github.com/google/uuid"}},
 		{"no required module provides package b.org/x: go.mod file not found\nno required module provides package a.org/y; to add it", []string{"a.org/y", "b.org/x"}},
+		{"main.go:4:2: module a.com/lib provides package a.com/lib/sub and is replaced but not required; to add it:\n\tgo get a.com/lib", []string{"a.com/lib/sub"}},
 		{"cell[0]:3:2: undefined: foo", nil},
 	}
 	for _, tt := range tests {

@@ -35,7 +35,12 @@ type workModule struct {
 	// noAutoGet stops builds from adding the modules they miss
 	// (%noautoget).
 	noAutoGet bool
+	track     tracker // %track
 }
+
+// kernelModule is the module of the kernel's own packages, which cells
+// import.
+const kernelModule = "github.com/gopar/gopar"
 
 var moduleLine = regexp.MustCompile(`(?m)^module\s+\S+\s*$`)
 
@@ -57,7 +62,7 @@ func newWorkModule(dir, moduleDir, goBin string) (*workModule, error) {
 		return nil, fmt.Errorf("kernel module dir: %w", err)
 	}
 	text := moduleLine.ReplaceAllString(string(gomod), "module gopar.cells")
-	text += fmt.Sprintf("\nrequire github.com/gopar/gopar v0.0.0\n\nreplace github.com/gopar/gopar => %s\n", absModule)
+	text += fmt.Sprintf("\nrequire %s v0.0.0\n\nreplace %[1]s => %s\n", kernelModule, absModule)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("work dir: %w", err)
 	}
@@ -102,7 +107,7 @@ func (w *workModule) build(ctx context.Context, src string, goflags []string, en
 		if !errors.As(err, &mm) || added || w.noAutoGet {
 			break
 		}
-		if err := w.get(ctx, env, progress, mm.packages...); err != nil {
+		if err := w.addMissing(ctx, env, progress, mm.packages); err != nil {
 			return "", "", err
 		}
 	}
@@ -116,7 +121,8 @@ func (w *workModule) build(ctx context.Context, src string, goflags []string, en
 // buildOnce builds src into a program named by everything it is built
 // from, directly when it can.
 func (w *workModule) buildOnce(ctx context.Context, src string, goflags []string, env []string, progress io.Writer) (bin, how string, err error) {
-	cfg, err := w.direct.resolveSource(ctx, src, env, progress)
+	inputs := w.buildInputs()
+	cfg, err := w.direct.resolveSource(ctx, src, inputs, env, progress)
 	var mm *missingModuleError
 	if errors.As(err, &mm) || ctx.Err() != nil {
 		return "", "", err
@@ -124,6 +130,7 @@ func (w *workModule) buildOnce(ctx context.Context, src string, goflags []string
 	h := sha256.New()
 	h.Write([]byte(src))
 	h.Write([]byte(strings.Join(goflags, "\x00")))
+	h.Write([]byte(inputs))
 	if cfg != nil {
 		// The configuration names every dependency's compiled archive,
 		// which changes when its source does (a %goreplace directory).

@@ -29,6 +29,14 @@ CELLS = [
     # nbclient sends no input (allow_stdin is false): the command reads
     # end of file instead of waiting for ever.
     ("%with_inputs\n!read str; echo \"str=[$str]\"", "str=[]\n"),
+    # A local module used through a go.work in the cells' module, as in
+    # GoNB's gowork notebook ({workdir} is the notebook's directory).
+    ("!mkdir -p lib && printf 'module a.com/a/pkg\\n\\ngo 1.21\\n' > lib/go.mod"
+     " && printf 'package pkg\\n\\nfunc A() string { return \"A\" }\\n' > lib/pkg.go", ""),
+    ("!*rm -f go.work && go work init && go work use . \"$GONB_JUPYTER_ROOT/lib\"\n%goworkfix",
+     "a.com/a/pkg => {workdir}/lib\n"),
+    ("import \"a.com/a/pkg\"\n%%\nfmt.Println(pkg.A())", "A\n"),
+    ("%track", "tracked (an edit under these makes the next cell build again):\n  {workdir}/lib  (go.mod replaces a.com/a/pkg)\n"),
     ("%test\nfunc double(x int) int { return 2 * x }\nfunc TestDouble(t *testing.T) {\n\tif double(21) != 42 {\n\t\tt.Fatal(\"double is wrong\")\n\t}\n}",
      None),
     ("%test\nfunc TestBroken(t *testing.T) { t.Error(\"broken on purpose\") }", None),
@@ -76,7 +84,7 @@ class GoNBStyleNotebookTest(unittest.TestCase):
                         self.assertIn(error, errors[0].evalue)
                     continue
                 self.assertEqual(errors, [])
-                self.assertEqual(stdout, want)
+                self.assertEqual(stdout, want.replace("{workdir}", workdir))
 
 
 class GoNBInputTest(unittest.TestCase):

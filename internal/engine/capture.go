@@ -4,17 +4,16 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 
 	"github.com/gopar/gopar/internal/cell"
 )
 
-// captureOutput applies a cell's %capture [-a] FILE (relative to dir):
-// what the cell prints is written to FILE too, as it comes. It returns
-// the sink to use and a function that closes the file.
-func captureOutput(cellNum int, pc *parsedCell, dir string, sink cell.Sink) (cell.Sink, func(), *cell.Error) {
+// captureOutput applies a cell's %capture [-a] FILE (made a path by
+// resolve): what the cell prints is written to FILE too, as it comes. It
+// returns the sink to use and a function that closes the file.
+func captureOutput(cellNum int, pc *parsedCell, resolve func(string) string, sink cell.Sink) (cell.Sink, func(), *cell.Error) {
 	for _, m := range pc.magics {
 		name, arg, _ := strings.Cut(m.Text, " ")
 		if m.Shell || name != "capture" {
@@ -29,11 +28,7 @@ func captureOutput(cellNum int, pc *parsedCell, dir string, sink cell.Sink) (cel
 		if len(args) != 1 {
 			return sink, func() {}, magicError(cellNum, m, "usage: %capture [-a] FILE")
 		}
-		path := args[0]
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(dir, path)
-		}
-		f, err := os.OpenFile(path, flags, 0o644)
+		f, err := os.OpenFile(resolve(args[0]), flags, 0o644)
 		if err != nil {
 			return sink, func() {}, magicError(cellNum, m, fmt.Sprintf("%%capture: %v", err))
 		}

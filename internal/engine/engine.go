@@ -230,10 +230,7 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 	if m, msg := pc.applyTimeit(); m != nil {
 		return cell.Result{Err: magicError(req.Count, *m, msg)}
 	}
-	e.mu.Lock()
-	dir := e.dir
-	e.mu.Unlock()
-	sink, endCapture, cerr := captureOutput(req.Count, pc, dir, sink)
+	sink, endCapture, cerr := captureOutput(req.Count, pc, e.resolvePath, sink)
 	if cerr != nil {
 		return cell.Result{Err: cerr}
 	}

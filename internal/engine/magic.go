@@ -332,12 +332,7 @@ func (e *Engine) magicWritefile(c magicCall) *cell.Error {
 	if len(args) != 1 {
 		return c.fail("usage: %%writefile [-a] FILE")
 	}
-	e.mu.Lock()
-	path := args[0]
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(e.dir, path)
-	}
-	e.mu.Unlock()
+	path := e.resolvePath(args[0])
 	body := c.line.Body
 	if body != "" && !strings.HasSuffix(body, "\n") {
 		body += "\n"

@@ -172,9 +172,16 @@ func treeFingerprint(h interface{ Write([]byte) (int, error) }, root string) int
 	return min(n, maxTrackedFiles)
 }
 
-// resolvePath makes a path a user wrote absolute: ~ is the home
+// resolvePath makes a path a user wrote absolute, as GoNB does: $NAME
+// and ${NAME} are environment variables (%env's too), ~ is the home
 // directory, and a relative path starts at the cells' working directory.
 func (e *Engine) resolvePath(p string) string {
+	env := map[string]string{}
+	for _, kv := range e.environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	p = os.Expand(p, func(k string) string { return env[k] })
 	if rest, ok := strings.CutPrefix(p, "~"); ok && (rest == "" || rest[0] == '/') {
 		if home, err := os.UserHomeDir(); err == nil {
 			p = home + rest

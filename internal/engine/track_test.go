@@ -156,3 +156,32 @@ func TestGoWorkAndGoworkfix(t *testing.T) {
 		}
 	}
 }
+
+// Paths in %%writefile, %capture and %track expand environment variables
+// (%env's too) and ~, as GoNB's do.
+func TestPathsExpandAsInGoNB(t *testing.T) {
+	r := &runner2{t: t, e: newTestEngine(t)}
+	dir := t.TempDir()
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.ok("%env TEST_DIR=" + dir + "/")
+	r.ok("%%writefile ${TEST_DIR}poetry.txt\nroses")
+	r.ok("%capture $TEST_DIR/captured.txt\n!echo captured")
+	for name, want := range map[string]string{"poetry.txt": "roses\n", "captured.txt": "captured\n"} {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(b) != want {
+			t.Errorf("%s holds %q (%v), want %q", name, b, err, want)
+		}
+	}
+	for in, want := range map[string]string{
+		"${TEST_DIR}x": filepath.Join(dir, "x"),
+		"~/x":          filepath.Join(home, "x"),
+		"~x":           filepath.Join(r.e.dir, "~x"),
+		"$NO_SUCH_VAR": r.e.dir,
+	} {
+		if got := r.e.resolvePath(in); got != want {
+			t.Errorf("resolvePath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

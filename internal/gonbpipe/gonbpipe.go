@@ -11,11 +11,13 @@ package gonbpipe
 import (
 	"encoding/base64"
 	"encoding/gob"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -153,6 +155,13 @@ func (p *Pipes) handle(msg *protocol.DisplayData) {
 		case []byte:
 			// Binary content travels base64-encoded in Jupyter messages.
 			data[string(mime)] = base64.StdEncoding.EncodeToString(c)
+		case string:
+			data[string(mime)] = c
+			// gob carries no arbitrary JSON values, so programs send JSON
+			// as text; Jupyter and nbformat want the value itself.
+			if isJSONType(string(mime)) && json.Valid([]byte(c)) {
+				data[string(mime)] = json.RawMessage(c)
+			}
 		default:
 			data[string(mime)] = c
 		}
@@ -165,6 +174,12 @@ func (p *Pipes) handle(msg *protocol.DisplayData) {
 		return
 	}
 	p.handler.Display(data, msg.Metadata, msg.DisplayID)
+}
+
+// isJSONType reports whether a MIME type's content is JSON:
+// application/json and the application/...+json types.
+func isJSONType(mime string) bool {
+	return mime == "application/json" || strings.HasPrefix(mime, "application/") && strings.HasSuffix(mime, "+json")
 }
 
 func asCommValue(v any) (*protocol.CommValue, bool) {

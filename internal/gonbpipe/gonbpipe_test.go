@@ -1,9 +1,12 @@
 package gonbpipe
 
 import (
+	"encoding/json"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/janpfeifer/gonb/gonbui/protocol"
 )
 
 type nopHandler struct{}
@@ -38,5 +41,46 @@ func TestCloseBeforeServeOpens(t *testing.T) {
 			t.Fatalf("iteration %d: Close hung", i)
 		}
 		wg.Wait()
+	}
+}
+
+type displayRecorder struct {
+	nopHandler
+	data []map[string]any
+}
+
+func (r *displayRecorder) Display(data map[string]any, _ map[string]any, _ string) {
+	r.data = append(r.data, data)
+}
+
+// JSON content arrives as text (gob carries no arbitrary values) and
+// leaves as JSON, so that a front end or a notebook file stores the value.
+func TestJSONContentIsJSON(t *testing.T) {
+	tests := []struct {
+		mime, content string
+		wantJSON      bool
+	}{
+		{"application/json", `{"a":1}`, true},
+		{"application/vnd.gopar.check+json", `{"name":"x","passed":true}`, true},
+		{"application/vnd.gopar.check+json", `{"name":`, false}, // not JSON: kept as text
+		{"text/html", `{"a":1}`, false},
+		{"text/plain+json", `1`, false}, // only application/ types
+	}
+	for _, tt := range tests {
+		rec := &displayRecorder{}
+		p := &Pipes{handler: rec}
+		p.handle(&protocol.DisplayData{Data: map[protocol.MIMEType]any{protocol.MIMEType(tt.mime): tt.content}})
+		if len(rec.data) != 1 {
+			t.Fatalf("%s: %d displays, want 1", tt.mime, len(rec.data))
+		}
+		got := rec.data[0][tt.mime]
+		raw, isJSON := got.(json.RawMessage)
+		if isJSON != tt.wantJSON {
+			t.Errorf("%s %q: passed on as %T, want JSON %v", tt.mime, tt.content, got, tt.wantJSON)
+			continue
+		}
+		if isJSON && string(raw) != tt.content {
+			t.Errorf("%s: JSON %s, want %s", tt.mime, raw, tt.content)
+		}
 	}
 }

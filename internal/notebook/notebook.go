@@ -21,6 +21,15 @@ type Notebook interface {
 	UniqueID() string
 }
 
+// A Displayer is a Notebook that can also show a MIME bundle as an output
+// of its own (display_data): data maps each MIME type to its content as
+// text, JSON as JSON text. Libraries ask for it with a type assertion, so
+// a notebook that cannot display stays a Notebook.
+type Displayer interface {
+	Notebook
+	Display(data map[string]string)
+}
+
 // attached is a pointer to an interface so that nil can be stored.
 var attached atomic.Pointer[Notebook]
 

@@ -3,6 +3,7 @@
 package notebooktest
 
 import (
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -10,13 +11,16 @@ import (
 	"github.com/gopar/gopar/internal/notebook"
 )
 
-// Recorder records the updates it is asked to show. It is safe for
+// Recorder records the updates and displays it is asked to show. It is safe for
 // concurrent use; the zero value is ready.
 type Recorder struct {
 	mu      sync.Mutex
 	ids     []string // distinct output block ids, in order of first use
 	updates []string
+	shown   []map[string]string // bundles given to Display
 }
+
+var _ notebook.Displayer = (*Recorder)(nil)
 
 // UpdateHTML implements notebook.Notebook.
 func (r *Recorder) UpdateHTML(id, html string) {
@@ -26,6 +30,20 @@ func (r *Recorder) UpdateHTML(id, html string) {
 		r.ids = append(r.ids, id)
 	}
 	r.updates = append(r.updates, html)
+}
+
+// Display implements notebook.Displayer.
+func (r *Recorder) Display(data map[string]string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.shown = append(r.shown, maps.Clone(data))
+}
+
+// Displays returns the bundles shown with Display, in order.
+func (r *Recorder) Displays() []map[string]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.shown)
 }
 
 // UniqueID implements notebook.Notebook.

@@ -4,6 +4,8 @@
 //	gopar kernel CONNECTION_FILE   serve Jupyter (what Jupyter starts)
 //	gopar install [flags]          install the kernelspec and warm the caches
 //	gopar run NOTEBOOK [-o OUT]    execute a notebook without Jupyter
+//	gopar student TEACHER -o OUT   write an exercise's student version
+//	gopar grade NOTEBOOK...        run notebooks and grade their checks
 //	gopar version                  print the version
 //	gopar help                     print this help
 package main
@@ -22,6 +24,7 @@ import (
 	"github.com/gopar/gopar/internal/assist"
 	"github.com/gopar/gopar/internal/cell"
 	"github.com/gopar/gopar/internal/engine"
+	"github.com/gopar/gopar/internal/grade"
 	"github.com/gopar/gopar/internal/install"
 	"github.com/gopar/gopar/internal/jupyter"
 )
@@ -35,6 +38,13 @@ Usage:
   gopar run NOTEBOOK [-o OUT]    execute a notebook's Go cells without
                                  Jupyter, writing the outputs into OUT
                                  (default: NOTEBOOK itself)
+  gopar student TEACHER.ipynb -o STUDENT.ipynb
+                                 write the student version of an exercise:
+                                 solution regions replaced, outputs cleared
+  gopar grade [--timeout SECONDS] [--json FILE] NOTEBOOK...
+                                 run each notebook in a fresh kernel, each
+                                 cell stopped after SECONDS (default 60),
+                                 and print the points and checks of each
   gopar version                  print the version
   gopar help                     print this help
 `
@@ -65,6 +75,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
 		return runNotebookCommand(ctx, args[1:], stdout, stderr)
+	case "student":
+		return grade.StudentCommand(args[1:], stdout, stderr)
+	case "grade":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+		defer stop()
+		return grade.Command(ctx, args[1:], stdout, stderr, gradeEngine)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "gopar", version())
 		return nil

@@ -41,10 +41,12 @@ Usage:
   gopar student TEACHER.ipynb -o STUDENT.ipynb
                                  write the student version of an exercise:
                                  solution regions replaced, outputs cleared
-  gopar grade [--timeout SECONDS] [--json FILE] NOTEBOOK...
+  gopar grade [--timeout SECONDS] [--json FILE] [--teacher TEACHER.ipynb] NOTEBOOK...
                                  run each notebook in a fresh kernel, each
                                  cell stopped after SECONDS (default 60),
-                                 and print the points and checks of each
+                                 and print the points and checks of each;
+                                 with --teacher, graded and locked cells run
+                                 as the teacher wrote them
   gopar version                  print the version
   gopar help                     print this help
 `

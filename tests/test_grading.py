@@ -117,6 +117,30 @@ class GradingTests(unittest.TestCase):
                     for ch in c["checks"]:
                         self.assertNotIn("want", ch, "a wanted value given away: %s" % ch)
 
+    def test_teacher_version_runs_the_graded_cells(self):
+        teacher = exercises()[0]
+        student = self.tmp / "emptied.ipynb"
+        proc, _ = self.gopar("student", teacher, "-o", student, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        # A student who empties the check cells would earn their points
+        # from a notebook run as submitted, and earns nothing when the
+        # teacher's cells run instead.
+        nb = json.loads(student.read_text())
+        for c in nb["cells"]:
+            if c.get("metadata", {}).get("nbgrader", {}).get("grade"):
+                c["source"] = "// nothing to check"
+        student.write_text(json.dumps(nb))
+        proc, report, _ = self.grade(student, name="emptied")
+        self.assertEqual(proc.returncode, 0, proc.stdout)
+        nb = report["notebooks"][0]
+        self.assertEqual(nb["earned"], nb["possible"])
+        proc, report, _ = self.grade("--teacher", teacher, student, name="emptied-teacher")
+        self.assertNotEqual(proc.returncode, 0, proc.stdout)
+        nb = report["notebooks"][0]
+        self.assertGreater(nb["possible"], 0)
+        self.assertEqual(nb["earned"], 0)
+        self.assertTrue(any(not ch["passed"] for c in nb["cells"] for ch in c["checks"]))
+
     def test_runaway_cells_earn_nothing_and_grading_goes_on(self):
         cells = [
             graded_cell("var xs []int\nfmt.Println(xs[3])", "panics", 1),

@@ -54,30 +54,31 @@ type NewRunner func(timeout time.Duration) (cell.Runner, error)
 // did not earn its points.
 var ErrFailed = errors.New("not every check passed")
 
-// Command is `gopar grade [--timeout SECONDS] [--json FILE] NOTEBOOK...`.
+// Command is `gopar grade [--timeout SECONDS] [--json FILE] [--teacher TEACHER.ipynb] NOTEBOOK...`.
 func Command(ctx context.Context, args []string, stdout, stderr io.Writer, newRunner NewRunner) error {
 	fl := flag.NewFlagSet("gopar grade", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	timeout := fl.Float64("timeout", 60, "stop a cell that runs longer than this many `seconds`")
 	jsonOut := fl.String("json", "", "also write the grades as JSON to this `file`")
+	teacher := fl.String("teacher", "", "run the graded and locked cells of this teacher's `notebook` in place of the students'")
 	paths, err := parseInterspersed(fl, args)
 	if err != nil {
 		return err
 	}
 	if len(paths) == 0 {
-		return errors.New("usage: gopar grade [--timeout SECONDS] [--json FILE] NOTEBOOK...")
+		return errors.New("usage: gopar grade [--timeout SECONDS] [--json FILE] [--teacher TEACHER.ipynb] NOTEBOOK...")
 	}
 	if *timeout <= 0 {
 		return fmt.Errorf("--timeout %v: the time limit must be above zero", *timeout)
 	}
-	limit := time.Duration(*timeout * float64(time.Second))
+	opts := Options{Limit: time.Duration(*timeout * float64(time.Second)), Teacher: *teacher}
 	var results []NotebookResult
 	for _, path := range paths {
-		run, err := newRunner(limit)
+		run, err := newRunner(opts.Limit)
 		if err != nil {
 			return fmt.Errorf("grade %s: %w", path, err)
 		}
-		results = append(results, Notebook(ctx, run, path, limit))
+		results = append(results, Notebook(ctx, run, path, opts))
 		run.Close()
 		if ctx.Err() != nil {
 			break

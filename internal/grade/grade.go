@@ -64,22 +64,45 @@ func (c CellResult) label() string {
 // %timeout.
 var buildAllowance = 2 * time.Minute
 
+// Options are how Notebook grades.
+type Options struct {
+	// Limit is the time limit of a cell's program, which the runner
+	// enforces. Grading stops a cell regardless when it takes
+	// buildAllowance longer.
+	Limit time.Duration
+	// Teacher, when set, is the teacher's version of the notebook. Its
+	// graded and locked cells then replace the student's cells of the
+	// same grade_id, points included, so that a student who changed a
+	// check cell or its points, or deleted it, gains nothing; its hidden
+	// tests run. Only its graded cells earn points.
+	Teacher string
+}
+
 // Notebook runs the code cells of the notebook at path in order with run,
-// which should be fresh and stop a cell's program after limit, and grades
-// them. Cancelling ctx stops grading.
-func Notebook(ctx context.Context, run cell.Runner, path string, limit time.Duration) NotebookResult {
+// which should be fresh, and grades them. Cancelling ctx stops grading.
+func Notebook(ctx context.Context, run cell.Runner, path string, opts Options) NotebookResult {
 	res := NotebookResult{Notebook: path}
 	nb, err := readNotebook(path)
 	if err != nil {
 		res.Error = err.Error()
 		return res
 	}
+	var teacher *teacherCells
+	if opts.Teacher != "" {
+		if teacher, err = readTeacher(opts.Teacher); err != nil {
+			res.Error = err.Error()
+			return res
+		}
+	}
 	count := 0
 	for i, c := range nb.cells {
 		if c["cell_type"] != "code" {
 			continue
 		}
-		m := nbgraderMeta(c)
+		m, src := nbgraderMeta(c), source(c)
+		if teacher != nil {
+			m, src = teacher.use(m, src)
+		}
 		cr := CellResult{Cell: i + 1, GradeID: m.GradeID, Graded: m.Grade, Checks: []check.Result{}}
 		if m.Grade {
 			cr.Points = m.Points
@@ -88,15 +111,15 @@ func Notebook(ctx context.Context, run cell.Runner, path string, limit time.Dura
 		count++
 		sink := &checkSink{}
 		start := time.Now()
-		cellCtx, cancel := context.WithTimeout(ctx, limit+buildAllowance)
-		out := run.Execute(cellCtx, cell.Request{Code: source(c), Count: count}, sink)
+		cellCtx, cancel := context.WithTimeout(ctx, opts.Limit+buildAllowance)
+		out := run.Execute(cellCtx, cell.Request{Code: src, Count: count}, sink)
 		stopped := cellCtx.Err() != nil && ctx.Err() == nil
 		cancel()
 		cr.Seconds = time.Since(start).Seconds()
 		cr.Checks = append(cr.Checks, sink.results()...)
 		switch {
 		case stopped:
-			cr.Error = fmt.Sprintf("cell[%d] ran longer than %v and was stopped", count, limit)
+			cr.Error = fmt.Sprintf("cell[%d] ran longer than %v and was stopped", count, opts.Limit)
 		case out.Err != nil:
 			cr.Error = errorText(out.Err)
 		}
@@ -110,6 +133,13 @@ func Notebook(ctx context.Context, run cell.Runner, path string, limit time.Dura
 			break
 		}
 	}
+	if teacher != nil && ctx.Err() == nil {
+		for _, id := range teacher.missing() {
+			m := teacher.graded[id]
+			res.Cells = append(res.Cells, CellResult{GradeID: id, Graded: true, Points: m.Points, Error: "the notebook has no cell " + id, Checks: []check.Result{}})
+			res.Possible += m.Points
+		}
+	}
 	res.Passed = res.Error == ""
 	for _, cr := range res.Cells {
 		if !allPassed(cr.Checks) || cr.Graded && cr.Earned < cr.Points {
@@ -117,6 +147,64 @@ func Notebook(ctx context.Context, run cell.Runner, path string, limit time.Dura
 		}
 	}
 	return res
+}
+
+// teacherCells are the cells of a teacher's notebook that grading takes
+// from it.
+type teacherCells struct {
+	order  []string          // grade_ids of graded cells, in order
+	graded map[string]meta   // by grade_id
+	locked map[string]string // source of graded and locked cells by grade_id
+	used   map[string]bool
+}
+
+func readTeacher(path string) (*teacherCells, error) {
+	nb, err := readNotebook(path)
+	if err != nil {
+		return nil, err
+	}
+	t := &teacherCells{graded: map[string]meta{}, locked: map[string]string{}, used: map[string]bool{}}
+	for _, c := range nb.cells {
+		m := nbgraderMeta(c)
+		if c["cell_type"] != "code" || m.GradeID == "" || m.Solution {
+			continue
+		}
+		if m.Grade {
+			t.order = append(t.order, m.GradeID)
+			t.graded[m.GradeID] = m
+		}
+		if m.Grade || m.Locked {
+			t.locked[m.GradeID] = source(c)
+		}
+	}
+	return t, nil
+}
+
+// use returns what grading runs for a student's cell: the teacher's
+// source and metadata for a cell the teacher locked or graded, and
+// otherwise the student's source, ungraded.
+func (t *teacherCells) use(m meta, src string) (meta, string) {
+	if teacherSrc, ok := t.locked[m.GradeID]; ok {
+		t.used[m.GradeID] = true
+		m, ok := t.graded[m.GradeID]
+		if !ok {
+			m = meta{GradeID: m.GradeID}
+		}
+		return m, teacherSrc
+	}
+	m.Grade, m.Points = false, 0
+	return m, src
+}
+
+// missing returns the graded cells no student cell stood for.
+func (t *teacherCells) missing() []string {
+	var ids []string
+	for _, id := range t.order {
+		if !t.used[id] {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 func allPassed(checks []check.Result) bool {

@@ -113,7 +113,7 @@ func gradeFake(t *testing.T) (NotebookResult, *fakeRunner) {
 	prev := buildAllowance
 	buildAllowance = 50 * time.Millisecond
 	t.Cleanup(func() { buildAllowance = prev })
-	return Notebook(context.Background(), run, path, 10*time.Millisecond), run
+	return Notebook(context.Background(), run, path, Options{Limit: 10 * time.Millisecond}), run
 }
 
 func TestNotebook(t *testing.T) {
@@ -164,13 +164,13 @@ func TestNotebook(t *testing.T) {
 func TestNotebookPassesWhenEveryCheckDoes(t *testing.T) {
 	path := writeNotebook(t, codeCell("a", graded("q1", 1)), codeCell("b", nil))
 	run := &fakeRunner{cells: map[string]fakeCell{"a": {checks: []check.Result{pass1}}, "b": {checks: []check.Result{pass2}}}}
-	res := Notebook(context.Background(), run, path, time.Second)
+	res := Notebook(context.Background(), run, path, Options{Limit: time.Second})
 	if !res.Passed || res.Earned != 1 || res.Possible != 1 {
 		t.Errorf("%+v: want passed, 1 of 1", res)
 	}
 	// A graded cell that fails without a check fails the notebook too.
 	run.cells["a"] = fakeCell{err: &cell.Error{Name: "error", Value: "cell[1] exited with status 3"}}
-	if res := Notebook(context.Background(), run, path, time.Second); res.Passed {
+	if res := Notebook(context.Background(), run, path, Options{Limit: time.Second}); res.Passed {
 		t.Errorf("a notebook whose graded cell failed passed: %+v", res)
 	}
 }
@@ -178,7 +178,7 @@ func TestNotebookPassesWhenEveryCheckDoes(t *testing.T) {
 func TestNotebookUnreadable(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bad.ipynb")
 	os.WriteFile(path, []byte("{not json"), 0o644)
-	res := Notebook(context.Background(), &fakeRunner{}, path, time.Second)
+	res := Notebook(context.Background(), &fakeRunner{}, path, Options{Limit: time.Second})
 	if res.Passed || !strings.Contains(res.Error, "bad.ipynb") {
 		t.Errorf("%+v: want a failure naming the notebook", res)
 	}
@@ -245,5 +245,46 @@ func TestReportJSON(t *testing.T) {
 	}
 	if q3 := nb.Cells[3]; !strings.HasPrefix(q3.Error, "panic: ") {
 		t.Errorf("cell q3's error in JSON: %q", q3.Error)
+	}
+}
+
+// With the teacher's version, the graded and locked cells run as the
+// teacher wrote them, with the teacher's points, whatever the student
+// did to them.
+func TestNotebookWithTeacher(t *testing.T) {
+	locked := map[string]any{"grade": false, "grade_id": "setup", "locked": true, "solution": false}
+	solution := map[string]any{"grade": false, "grade_id": "answer", "locked": false, "solution": true}
+	teacher := writeNotebook(t,
+		codeCell("setup", locked),
+		codeCell("answer (teacher)", solution),
+		codeCell("passes", graded("q1", 2)),
+		codeCell("hidden", graded("q2", 3)),
+		codeCell("passes", graded("q3", 1)),
+	)
+	student := writeNotebook(t,
+		codeCell("setup edited", locked),
+		codeCell("answer", solution),
+		codeCell("emptied", graded("q1", 2)),
+		codeCell("emptied", graded("q2", 30)),   // points raised
+		codeCell("emptied", graded("extra", 5)), // a graded cell of the student's own
+		// q3 deleted
+	)
+	run := &fakeRunner{cells: map[string]fakeCell{
+		"passes": {checks: []check.Result{pass1}},
+		"hidden": {checks: []check.Result{fail1}},
+	}}
+	res := Notebook(context.Background(), run, student, Options{Limit: time.Second, Teacher: teacher})
+	if want := []string{"setup", "answer", "passes", "hidden", "emptied"}; strings.Join(run.ran, ",") != strings.Join(want, ",") {
+		t.Errorf("ran %q, want %q", run.ran, want)
+	}
+	if res.Earned != 2 || res.Possible != 2+3+1 || res.Passed {
+		t.Errorf("earned %v of %v (passed %v), want 2 of 6, failed", res.Earned, res.Possible, res.Passed)
+	}
+	last := res.Cells[len(res.Cells)-1]
+	if last.GradeID != "q3" || last.Points != 1 || last.Earned != 0 || !strings.Contains(last.Error, "no cell q3") {
+		t.Errorf("the deleted cell: %+v", last)
+	}
+	if extra := res.Cells[4]; extra.GradeID != "extra" || extra.Graded {
+		t.Errorf("the student's own graded cell counts: %+v", extra)
 	}
 }

@@ -20,6 +20,10 @@ const (
 	beginSolution = "// BEGIN SOLUTION"
 	endSolution   = "// END SOLUTION"
 	todo          = "// TODO: your code here"
+	// Hidden tests are checks the class does not see: they go, and
+	// grading with the teacher's version (Options.Teacher) runs them.
+	beginHidden = "// BEGIN HIDDEN TESTS"
+	endHidden   = "// END HIDDEN TESTS"
 )
 
 // A region is a part of a cell to replace, as byte offsets into it.
@@ -31,6 +35,8 @@ type region struct {
 	// own.
 	body      bool
 	bodyClose string // indentation of the closing brace, for body
+	// hidden is set for hidden tests, which go without a trace.
+	hidden bool
 	// Filled in from the cell's syntax:
 	returns string   // "return ..." of the zero values, when the region held its function's return
 	unused  []string // variables the region alone used
@@ -41,9 +47,11 @@ type region struct {
 // "// TODO: your code here". Where a region held the return of the
 // function around it, a return of the zero values of the function's
 // results follows, and a variable declared before the region that only
-// the region used is marked used (_ = x), so the cell still compiles. In a
-// solution cell (whole set) without markers, every top-level function's
-// body is such a region, and the cell's top-level statements are removed.
+// the region used is marked used (_ = x), so the cell still compiles.
+// Hidden tests, from "// BEGIN HIDDEN TESTS" to "// END HIDDEN TESTS",
+// are removed. In a solution cell (whole set) without markers, every
+// top-level function's body is such a region, and the cell's top-level
+// statements are removed.
 func StripSolutions(code string, whole bool) (string, error) {
 	c := cellsrc.Read(code)
 	if len(c.Magics) > 0 && c.Magics[0].Body != "" {
@@ -64,20 +72,23 @@ func StripSolutions(code string, whole bool) (string, error) {
 	}
 	if f := composeCell(c); f.file != nil {
 		for i := range regions {
-			regions[i].returns = f.zeroReturn(regions[i])
+			if !regions[i].hidden {
+				regions[i].returns = f.zeroReturn(regions[i])
+			}
 		}
 		markUnused(c, f, regions)
 	}
 	return replace(code, regions), nil
 }
 
-// markedRegions finds the regions between solution markers.
+// markedRegions finds the regions between solution markers and between
+// hidden-test markers.
 func markedRegions(c *cellsrc.Cell) ([]region, error) {
 	var regions []region
-	open := -1
+	open, openEnd := -1, "" // where the open region's marker is, and the marker that ends it
 	for _, cm := range c.Comments {
 		text := strings.TrimSpace(cm.Lit)
-		if text != beginSolution && text != endSolution {
+		if text != beginSolution && text != endSolution && text != beginHidden && text != endHidden {
 			continue
 		}
 		line := c.Line(cm.Off)
@@ -85,25 +96,25 @@ func markedRegions(c *cellsrc.Cell) ([]region, error) {
 		if strings.TrimSpace(c.Code[lineStart:cm.Off]) != "" {
 			return nil, &cellsrc.Error{Line: line, Msg: fmt.Sprintf("%q must be on a line of its own", text)}
 		}
+		begin := text == beginSolution || text == beginHidden
 		switch {
-		case text == beginSolution && open >= 0:
-			return nil, &cellsrc.Error{Line: line, Msg: fmt.Sprintf("%s inside the region begun on line %d", beginSolution, c.Line(open))}
-		case text == beginSolution:
-			open = cm.Off
-			regions = append(regions, region{start: lineStart, indent: c.Code[lineStart:cm.Off]})
-		case open < 0:
-			return nil, &cellsrc.Error{Line: line, Msg: endSolution + " without " + beginSolution}
-		default:
-			end := len(c.Code)
-			if nl := strings.IndexByte(c.Code[cm.Off:], '\n'); nl >= 0 {
-				end = cm.Off + nl + 1
+		case begin && open >= 0:
+			return nil, &cellsrc.Error{Line: line, Msg: fmt.Sprintf("%s inside the region begun on line %d", text, c.Line(open))}
+		case begin:
+			open, openEnd = cm.Off, endSolution
+			if text == beginHidden {
+				openEnd = endHidden
 			}
-			regions[len(regions)-1].end = end
+			regions = append(regions, region{start: lineStart, indent: c.Code[lineStart:cm.Off], hidden: text == beginHidden})
+		case open < 0 || text != openEnd:
+			return nil, &cellsrc.Error{Line: line, Msg: fmt.Sprintf("%s without %s", text, "// BEGIN"+strings.TrimPrefix(text, "// END"))}
+		default:
+			regions[len(regions)-1].end = lineEnd(c.Code, cm.Off)
 			open = -1
 		}
 	}
 	if open >= 0 {
-		return nil, &cellsrc.Error{Line: c.Line(open), Msg: beginSolution + " without " + endSolution}
+		return nil, &cellsrc.Error{Line: c.Line(open), Msg: fmt.Sprintf("%s without %s", "// BEGIN"+strings.TrimPrefix(openEnd, "// END"), openEnd)}
 	}
 	return regions, nil
 }
@@ -158,6 +169,10 @@ func replace(code string, regions []region) string {
 		b.WriteString(code[prev:r.start])
 		if r.body {
 			b.WriteString("\n")
+		}
+		if r.hidden {
+			prev = r.end
+			continue
 		}
 		lines := []string{todo}
 		for _, v := range r.unused {
@@ -382,7 +397,7 @@ func markUnused(c *cellsrc.Cell, f *composed, regions []region) {
 			continue
 		}
 		for i, r := range regions {
-			if ftype, _ := f.enclosing(r); ftype == nil || r.body {
+			if ftype, _ := f.enclosing(r); ftype == nil || r.body || r.hidden {
 				continue
 			}
 			if slices.ContainsFunc(c.Toks, func(t cellsrc.Token) bool {

@@ -79,6 +79,11 @@ func TestStripSolutions(t *testing.T) {
 			want: "s := \"// BEGIN SOLUTION\"\nfmt.Println(s)",
 		},
 		{
+			name: "hidden tests go",
+			code: "check.Equal(\"a\", f(1), 1)\n// BEGIN HIDDEN TESTS\ncheck.Equal(\"b\", f(2), 4)\n// END HIDDEN TESTS\ncheck.True(\"c\", true)",
+			want: "check.Equal(\"a\", f(1), 1)\ncheck.True(\"c\", true)",
+		},
+		{
 			name: "magics stay",
 			code: "%timeout 5\n// BEGIN SOLUTION\nfmt.Println(1)\n// END SOLUTION",
 			want: "%timeout 5\n// TODO: your code here\n",
@@ -103,6 +108,8 @@ func TestStripSolutionsErrors(t *testing.T) {
 		{"x := 1\n// END SOLUTION", "line 2: // END SOLUTION without // BEGIN SOLUTION"},
 		{"// BEGIN SOLUTION\n// BEGIN SOLUTION\n// END SOLUTION", "line 2: // BEGIN SOLUTION inside the region begun on line 1"},
 		{"x := 1 // BEGIN SOLUTION\n// END SOLUTION", `line 1: "// BEGIN SOLUTION" must be on a line of its own`},
+		{"// BEGIN HIDDEN TESTS\n// END SOLUTION", "line 2: // END SOLUTION without // BEGIN SOLUTION"},
+		{"// BEGIN HIDDEN TESTS\nx := 1", "line 1: // BEGIN HIDDEN TESTS without // END HIDDEN TESTS"},
 	}
 	for _, tt := range tests {
 		_, err := StripSolutions(tt.code, false)

@@ -126,10 +126,17 @@ func wholeRegions(c *cellsrc.Cell) []region {
 	for _, p := range c.Parts {
 		switch p.Kind {
 		case token.ILLEGAL:
-			if p.CodeEnd > p.Lead {
-				lineStart := strings.LastIndexByte(c.Code[:p.Lead], '\n') + 1
-				regions = append(regions, region{start: lineStart, end: lineEnd(c.Code, p.CodeEnd)})
+			if p.CodeEnd <= p.Lead {
+				continue
 			}
+			lineStart := strings.LastIndexByte(c.Code[:p.Lead], '\n') + 1
+			r := region{start: lineStart, end: lineEnd(c.Code, p.CodeEnd)}
+			// Statements in a row leave one TODO line.
+			if n := len(regions); n > 0 && !regions[n-1].body && strings.TrimSpace(c.Code[regions[n-1].end:r.start]) == "" {
+				regions[n-1].end = r.end
+				continue
+			}
+			regions = append(regions, r)
 		case token.FUNC:
 			f, err := parser.ParseFile(token.NewFileSet(), "", "package p;"+c.Src[p.Lead:p.CodeEnd], 0)
 			if err != nil || len(f.Decls) == 0 {

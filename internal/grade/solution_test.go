@@ -68,6 +68,12 @@ func TestStripSolutions(t *testing.T) {
 			want:  "import \"math\"\n\ntype P struct{ X float64 }\n\nfunc norm(p P) float64 {\n\t// TODO: your code here\n\treturn 0\n}\n\nfunc (p P) String() string {\n\t// TODO: your code here\n\treturn \"\"\n}\n// TODO: your code here\n",
 		},
 		{
+			name:  "statements in a row leave one line",
+			code:  "x := 1\ny := 2\nfunc f() {}\nz := 3\n\nfmt.Println(x, y, z)",
+			whole: true,
+			want:  "// TODO: your code here\nfunc f() {\n\t// TODO: your code here\n}\n// TODO: your code here\n",
+		},
+		{
 			name:  "a solution cell with markers keeps the rest",
 			code:  "func f() int {\n\t// BEGIN SOLUTION\n\treturn 1\n\t// END SOLUTION\n}\nfunc g() int { return 2 }",
 			whole: true,

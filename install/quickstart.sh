@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Installs gopar for the current user and runs the quickstart notebook:
-# Debian's Jupyter packages (when missing), the gopar binary (go install),
+# Debian's Jupyter packages and NumPy (when missing), the gopar binary (go install),
 # the kernelspec (gopar install), then notebooks/00-quickstart.ipynb
 # executed into out/00-quickstart.ipynb.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-packages=(python3-jupyter-client python3-nbclient jupyter-nbconvert python3-jupyter-kernel-test jupyter-notebook)
+packages=(python3-jupyter-client python3-nbclient jupyter-nbconvert python3-jupyter-kernel-test jupyter-notebook python3-numpy)
 
 as_root() {
 	if [[ $(id -u) -eq 0 ]]; then

@@ -93,9 +93,9 @@ run_fuzz() {
 }
 
 check_jupyter() {
-	if ! "$PYTHON" -c 'import jupyter_client, nbclient, nbformat, jupyter_kernel_test, zmq' 2>&1; then
-		echo "Jupyter is missing: install python3-jupyter-client python3-nbclient jupyter-nbconvert"
-		echo "python3-jupyter-kernel-test jupyter-notebook (bash install/quickstart.sh does it)."
+	if ! "$PYTHON" -c 'import jupyter_client, nbclient, nbformat, jupyter_kernel_test, zmq, numpy' 2>&1; then
+		echo "Jupyter or NumPy is missing: install python3-jupyter-client python3-nbclient jupyter-nbconvert"
+		echo "python3-jupyter-kernel-test jupyter-notebook python3-numpy (bash install/quickstart.sh does it)."
 		return 1
 	fi
 }

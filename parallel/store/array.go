@@ -144,14 +144,19 @@ func matrixArray(m mat.Matrix) array {
 	return array{elem: basicTypes[reflect.Float64], shape: []int{rows, cols}, data: reflect.ValueOf(data)}
 }
 
-// misfit is the error of an array that a Go type cannot hold.
+// misfit is the error of an array that a Go type cannot hold. It keeps
+// descriptions, not the array, so that a cell's err variable can be
+// carried to the next cell, and holds no data alive.
 type misfit struct {
-	a      array
-	target reflect.Type
+	array, target string
+}
+
+func newMisfit(a array, target reflect.Type) *misfit {
+	return &misfit{a.String(), target.String()}
 }
 
 func (e *misfit) Error() string {
-	return fmt.Sprintf("%s does not fit %s", e.a, e.target)
+	return fmt.Sprintf("%s does not fit %s", e.array, e.target)
 }
 
 // assign stores a in dst, a settable value: a scalar, a slice, a [][]T, a
@@ -173,14 +178,14 @@ func assign(dst reflect.Value, a array) error {
 			return err
 		}
 		if !v.Type().AssignableTo(t) {
-			return &misfit{a, t}
+			return newMisfit(a, t)
 		}
 		dst.Set(v)
 		return nil
 	}
 	if fits(a.elem, t) {
 		if len(a.shape) != 0 {
-			return &misfit{a, t}
+			return newMisfit(a, t)
 		}
 		setElem(dst, a.data.Index(0))
 		return nil
@@ -189,25 +194,25 @@ func assign(dst reflect.Value, a array) error {
 		return assignArray(dst, a)
 	}
 	if t.Kind() != reflect.Slice {
-		return &misfit{a, t}
+		return newMisfit(a, t)
 	}
 	if fits(a.elem, t.Elem()) {
 		if len(a.shape) != 1 {
-			return &misfit{a, t}
+			return newMisfit(a, t)
 		}
 		dst.Set(convertSlice(a.data, t))
 		return nil
 	}
 	row := t.Elem()
 	if row.Kind() != reflect.Slice || !fits(a.elem, row.Elem()) {
-		return &misfit{a, t}
+		return newMisfit(a, t)
 	}
 	switch {
 	case len(a.shape) == 1 && a.shape[0] == 0:
 		dst.Set(reflect.MakeSlice(t, 0, 0))
 		return nil
 	case len(a.shape) != 2:
-		return &misfit{a, t}
+		return newMisfit(a, t)
 	}
 	rows, cols := a.shape[0], a.shape[1]
 	flat := convertSlice(a.data, reflect.SliceOf(row.Elem()))
@@ -232,7 +237,7 @@ func assignArray(dst reflect.Value, a array) error {
 		elem = elem.Elem()
 	}
 	if !fits(a.elem, elem) || !slices.Equal(shape, a.shape) {
-		return &misfit{a, t}
+		return newMisfit(a, t)
 	}
 	out := reflect.New(t).Elem()
 	for i := range a.data.Len() {
@@ -251,7 +256,7 @@ func assignArray(dst reflect.Value, a array) error {
 func assignDense(dst reflect.Value, a array) error {
 	empty := a.data.Len() == 0 && len(a.shape) > 0
 	if (len(a.shape) != 2 && !empty) || !fits(a.elem, basicTypes[reflect.Float64]) {
-		return &misfit{a, reflect.PointerTo(denseType)}
+		return newMisfit(a, reflect.PointerTo(denseType))
 	}
 	if empty {
 		// gonum has no empty matrices but the zero Dense.

@@ -89,6 +89,7 @@ func extractModule() (string, error) {
 const warmCell = `import (
 	"github.com/gopar/gopar/parallel"
 	"github.com/gopar/gopar/parallel/check"
+	"github.com/gopar/gopar/parallel/store"
 	"github.com/gopar/gopar/parallel/timing"
 	"github.com/janpfeifer/gonb/gonbui"
 	"github.com/gopar/gopar/display"
@@ -99,6 +100,7 @@ const warmCell = `import (
 squares, err := parallel.Map([]int{1, 2, 3}, func(x int) int { return x * x })
 _ = timing.Amdahl(0.1, 2)
 _ = check.Equal
+_ = store.Save
 p := plot.New()
 pts := plotter.XYs{{X: 1, Y: 1}}
 l, _ := plotter.NewLine(pts)

@@ -15,6 +15,7 @@ import (
 
 	"codeberg.org/sbinet/npyio/npy"
 	"codeberg.org/sbinet/npyio/npz"
+	"gonum.org/v1/gonum/mat"
 )
 
 // writeNPY writes a as one .npy file.
@@ -59,6 +60,10 @@ func npyValue(a array) any {
 		return a.data.Index(0).Interface()
 	case len(a.shape) == 1:
 		return a.data.Interface()
+	case a.elem.Kind() == reflect.Float64:
+		// npyio writes a *mat.Dense without visiting each value first,
+		// which makes it several times as fast as the rows below.
+		return mat.NewDense(a.shape[0], a.shape[1], a.data.Interface().([]float64))
 	}
 	// npyio takes the shape from the value: rows of a Go array type
 	// make every row as long, the zero-length ones included.

@@ -137,7 +137,7 @@ func readNPY(r io.Reader, size int64) (array, error) {
 	itemSize := int64(elem.Size())
 	n, ok := count(h.Shape, (size-headerEnd)/itemSize)
 	if !ok || n*itemSize != size-headerEnd {
-		return array{}, fmt.Errorf("a %s %s array takes %s bytes, the file has %d after its header",
+		return array{}, fmt.Errorf("%s array of shape %s takes %s bytes, the file has %d after its header",
 			elem, shapeString(h.Shape), byteCount(h.Shape, itemSize), size-headerEnd)
 	}
 

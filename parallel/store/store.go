@@ -31,8 +31,8 @@ var formats = map[string]format{
 	".gob":  {saveGob, loadGob},
 }
 
-// Extensions returns the file extensions Save and Load know, sorted.
-func Extensions() []string {
+// extensions returns the file extensions Save and Load know, sorted.
+func extensions() []string {
 	exts := make([]string, 0, len(formats))
 	for ext := range formats {
 		exts = append(exts, ext)
@@ -46,7 +46,7 @@ func formatOf(path string) (string, format, error) {
 	if f, ok := formats[ext]; ok {
 		return ext, f, nil
 	}
-	known := strings.Join(Extensions(), ", ")
+	known := strings.Join(extensions(), ", ")
 	if ext == "" {
 		return "", format{}, fmt.Errorf("%s has no extension to choose a format by; the formats are %s", path, known)
 	}

@@ -484,3 +484,46 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// Headers as NumPy writes them, and as it does not.
+func TestLoadHeaders(t *testing.T) {
+	le := []byte{1, 0, 0, 0, 2, 0, 0, 0}
+	cases := []struct {
+		header string
+		data   []byte
+		into   any
+		want   any    // the loaded value, or
+		err    string // the error it contains
+	}{
+		{"{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", le, new([]int32), []int32{1, 2}, ""},
+		{"{'descr': '>i4', 'fortran_order': False, 'shape': (2,), }", []byte{0, 0, 0, 1, 0, 0, 0, 2}, new([]int32), []int32{1, 2}, ""},
+		{"{'descr': '|u1', 'fortran_order': False, 'shape': (2, 1), }", []byte{7, 8}, new([][]uint8), [][]uint8{{7}, {8}}, ""},
+		{"{'descr': '<f8', 'fortran_order': False, 'shape': (), }", []byte{0, 0, 0, 0, 0, 0, 0xf8, 0x3f}, new(float64), 1.5, ""},
+		{"{'descr': '<i4', 'fortran_order': False, 'shape': (2, 0), }", nil, new([][]int32), [][]int32{{}, {}}, ""},
+		{"{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }", le, new([2]int64), [2]int64{1, 2}, ""},
+		{"{'descr': '<U3', 'fortran_order': False, 'shape': (1,), }", make([]byte, 12), new(any), nil, "NumPy dtype '<U3' is not supported"},
+		{"{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,), }", make([]byte, 8), new(any), nil, "is not supported"},
+		{"{'descr': '<i4', 'fortran_order': False, 'shape': (1, 1, 2), }", le, new(any), nil, "shape (1, 1, 2): only arrays of up to 2 dimensions"},
+		{"{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", le, new([]int32), nil, "int32 array of shape (3,) takes 12 bytes, the file has 8 after its header"},
+		{"{'descr': '<i4', 'fortran_order': False, 'shape': (1,), }", le, new([]int32), nil, "takes 4 bytes, the file has 8"},
+		{"{'descr': '<i4', 'fortran_order': False, 'shape': (4611686018427387904, 4), }", le, new([]int32), nil, "takes more than 2^62 bytes"},
+		{"{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }", make([]byte, 12), new([2]int32), nil, "does not fit [2]int32"},
+		{"{'descr': '<i4', 'fortran_order': 0, 'shape': (2,), }", le, new([]int32), nil, "bad .npy header"},
+	}
+	path := filepath.Join(t.TempDir(), "h.npy")
+	for _, c := range cases {
+		if err := os.WriteFile(path, npyFile(c.header, c.data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		err := Load(path, c.into)
+		got := reflect.ValueOf(c.into).Elem().Interface()
+		switch {
+		case c.err == "" && err != nil:
+			t.Errorf("%s: %v", c.header, err)
+		case c.err == "" && !reflect.DeepEqual(got, c.want):
+			t.Errorf("%s: loaded %#v, want %#v", c.header, got, c.want)
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%s: error %v, want one containing %q", c.header, err, c.err)
+		}
+	}
+}

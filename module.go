@@ -20,7 +20,7 @@ import (
 // the binary so that kernel and library versions always match and cells
 // need no network to get them.
 //
-//go:embed go.mod go.sum display kernel/cellrt internal/atomicfile internal/carry internal/childproto internal/notebook parallel
+//go:embed go.mod go.sum display kernel/cellrt internal/atomicfile internal/cachestore internal/carry internal/childproto internal/notebook parallel
 var moduleSource embed.FS
 
 // extractModule writes the embedded module source to the user's cache

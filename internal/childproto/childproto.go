@@ -16,7 +16,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
+	"strings"
+	"sync"
 
 	"github.com/gopar/gopar/internal/atomicfile"
 )
@@ -138,3 +141,95 @@ func WriteTypes(dir string, types map[string]VarType) error {
 	}
 	return atomicfile.Write(filepath.Join(dir, TypesFile), b, 0o644)
 }
+
+// What the engine knows about a program's code, for cached functions:
+// a fingerprint of each function the cells declare (its source and that
+// of the declarations it uses, comments and layout aside) and the version
+// of each module the cells import. Programs built outside the kernel have
+// none.
+var code struct {
+	sync.RWMutex
+	funcs   map[string]string // "f", "T.M" -> fingerprint
+	modules map[string]string // module path -> version
+}
+
+// SetCode records what the engine knows about the program's code,
+// replacing what was recorded.
+func SetCode(funcs, modules map[string]string) {
+	code.Lock()
+	defer code.Unlock()
+	code.funcs, code.modules = funcs, modules
+}
+
+// FuncCode returns the fingerprint of a function the cells declare,
+// named by its declaration key ("f" or "T.M").
+func FuncCode(key string) (string, bool) {
+	code.RLock()
+	defer code.RUnlock()
+	fp, ok := code.funcs[key]
+	return fp, ok
+}
+
+// ModuleVersion returns the version of the module with the given path
+// that the program was built with, as the engine recorded it.
+func ModuleVersion(path string) (string, bool) {
+	code.RLock()
+	defer code.RUnlock()
+	v, ok := code.modules[path]
+	return v, ok
+}
+
+// CodeDecl is a package-level declaration that records fingerprints and
+// module versions when the program starts. Written before the cells'
+// declarations, it runs before their variables' initializers, which may
+// make cached functions.
+func CodeDecl(funcs, modules map[string]string) string {
+	return "var _ = " + RuntimeName + ".Code(" + stringMap(funcs) + ", " + stringMap(modules) + ")"
+}
+
+func stringMap(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	b.WriteString("map[string]string{")
+	for i, k := range keys {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Quote(k) + ": " + strconv.Quote(m[k]))
+	}
+	b.WriteString("}")
+	return b.String()
+}
+
+// Work to do when the cell's program ends normally or by a panic, such
+// as writing the counts that %cache shows.
+var atEnd struct {
+	sync.Mutex
+	fns []func()
+}
+
+// AtEnd adds f to what runs when the cell's program ends.
+func AtEnd(f func()) {
+	atEnd.Lock()
+	defer atEnd.Unlock()
+	atEnd.fns = append(atEnd.fns, f)
+}
+
+// RunAtEnd runs, once each, the functions AtEnd added.
+func RunAtEnd() {
+	atEnd.Lock()
+	fns := atEnd.fns
+	atEnd.fns = nil
+	atEnd.Unlock()
+	for _, f := range fns {
+		f()
+	}
+}
+
+// EndCall is the deferred call that starts the composed main of a
+// program using cached functions.
+func EndCall() string { return "defer " + RuntimeName + ".End()" }

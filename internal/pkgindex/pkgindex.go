@@ -29,6 +29,7 @@ var wellKnown = map[string]string{
 	"parallel":   "github.com/gopar/gopar/parallel",
 	"timing":     "github.com/gopar/gopar/parallel/timing",
 	"store":      "github.com/gopar/gopar/parallel/store",
+	"cache":      "github.com/gopar/gopar/parallel/cache",
 	"timingplot": "github.com/gopar/gopar/parallel/timing/timingplot",
 	"check":      "github.com/gopar/gopar/parallel/check",
 	"display":    "github.com/gopar/gopar/display",

@@ -152,3 +152,17 @@ func Timeit(loops, runs int, body func(n int)) {
 	}
 	fmt.Println(timing.ItLoop(body, opts...))
 }
+
+// Code records what the engine knows about the program's code, for the
+// cached functions of package parallel/cache: a fingerprint of each
+// function the cells declare, and the version of each module they use.
+// The composed program calls it from a package-level declaration, so
+// that it runs before the cells' own; the result means nothing.
+func Code(funcs, modules map[string]string) bool {
+	childproto.SetCode(funcs, modules)
+	return true
+}
+
+// End runs what packages asked to do when the program ends (see
+// childproto.AtEnd). The composed main defers it.
+func End() { childproto.RunAtEnd() }

@@ -85,8 +85,19 @@ func RegisterCall(typeName string) string {
 // from names to addresses.
 func LoadVarsCall(vars string) string { return RuntimeName + ".LoadVars(" + vars + ")" }
 
-// SaveVarsCall saves the variables the cell set or used.
-func SaveVarsCall(vars string) string { return RuntimeName + ".SaveVars(" + vars + ")" }
+// SaveVarsCall saves the variables the cell set or used. remade names
+// variables the engine makes again in later programs from the expression
+// that made them (sq := cache.Func(slowSquare)), so that one whose value
+// cannot be kept needs no note.
+func SaveVarsCall(vars string, remade ...string) string {
+	var b strings.Builder
+	b.WriteString(RuntimeName + ".SaveVars(" + vars)
+	for _, n := range remade {
+		b.WriteString(", " + strconv.Quote(n))
+	}
+	b.WriteString(")")
+	return b.String()
+}
 
 // AtCall records that the statement at cell[cellNum] line is about to run.
 func AtCall(cellNum, line int) string {

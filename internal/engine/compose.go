@@ -91,6 +91,9 @@ type composeOptions struct {
 	cell int  // execution count of the cell being run
 	show bool // wrap the last expression to show its value
 	vars varPlan
+	// code, when set, is told to the program, which uses cached
+	// functions.
+	code *codeInfo
 }
 
 // compose writes the Go source of the program that runs a cell: every
@@ -99,7 +102,10 @@ type composeOptions struct {
 func compose(imports []importSpec, decls []declEntry, pc *parsedCell, opt composeOptions) string {
 	var b strings.Builder
 	b.WriteString("package main\n\n")
-	writeImports(&b, imports, len(pc.stmts) > 0 || len(opt.vars.save) > 0 || len(opt.vars.load) > 0)
+	writeImports(&b, imports, len(pc.stmts) > 0 || len(opt.vars.save) > 0 || len(opt.vars.load) > 0 || opt.code != nil)
+	if opt.code != nil {
+		b.WriteString("\n//line gopar-code.go:1\n" + childproto.CodeDecl(opt.code.funcs, opt.code.modules) + "\n")
+	}
 	for i, d := range decls {
 		if opt.vars.skipDecl[i] {
 			continue
@@ -114,6 +120,9 @@ func compose(imports []importSpec, decls []declEntry, pc *parsedCell, opt compos
 		b.WriteString(")\n")
 	}
 	b.WriteString("\n//line gopar-main.go:1\nfunc main() {\n")
+	if opt.code != nil {
+		b.WriteString(childproto.EndCall() + "\n")
+	}
 	if len(opt.vars.load) > 0 {
 		// Values inside interfaces are rebuilt by type name: the codec
 		// must know the types the cells declare.
@@ -150,7 +159,7 @@ func compose(imports []importSpec, decls []declEntry, pc *parsedCell, opt compos
 		}
 	}
 	if len(opt.vars.save) > 0 {
-		b.WriteString("//line gopar-main.go:3\n" + childproto.SaveVarsCall(varMap(opt.vars.save)) + "\n")
+		b.WriteString("//line gopar-main.go:3\n" + childproto.SaveVarsCall(varMap(opt.vars.save), opt.vars.remadeSaved()...) + "\n")
 	}
 	b.WriteString("}\n")
 	return b.String()

@@ -371,6 +371,7 @@ func (e *Engine) runProgram(ctx context.Context, req cell.Request, b build, args
 			if aerr := e.state.adopt(newGen); aerr != nil {
 				sink.Stream("stderr", aerr.Error()+"\n")
 			}
+			e.remake(req.Count, plan.remade)
 		} else {
 			e.state.discard(newGen)
 		}
@@ -465,12 +466,17 @@ func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell, sink 
 		e.mu.Unlock()
 	}
 	plan := planVars(types, groups, prog.decls, pc)
+	plan.remade, plan.remadeDecl = remakeables(pc, prog.decls, prog.imports, e.pkgs)
 	progress := &goLines{sink: func(line string) { sink.Stream("stderr", line) }}
 	allImports := append(slices.Clone(prog.imports), plan.imports...)
 	for {
 		opt := composeOptions{cell: currentCell, show: show, vars: plan}
 		src := compose(allImports, prog.decls, pc, opt)
 		imps := fixImports(filename, src, allImports, e.pkgs)
+		if slices.ContainsFunc(imps, func(im importSpec) bool { return im.path == cachePath }) {
+			versions := moduleVersions(e.work.dir)
+			opt.code = &codeInfo{funcs: codeFingerprints(prog.decls, imps, versions), modules: versions}
+		}
 		src = compose(withCompanions(imps), prog.decls, pc, opt)
 		bin, how, err := e.work.build(ctx, src, goflags, env, progress)
 		var be *buildError
@@ -495,6 +501,13 @@ func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell, sink 
 			return build{}, lineError("ModuleError", fmt.Sprintf("cell[%d]: %v", cellNum, me))
 		default:
 			return build{}, lineError("BuildError", err.Error())
+		}
+		carried := map[string]bool{}
+		for n := range types {
+			carried[n] = true
+		}
+		for _, note := range cacheNotes(cellNum, pc, prog.decls, imps, carried) {
+			sink.Stream("stderr", note+"\n")
 		}
 		for i := range prog.decls {
 			if prog.decls[i].cell == currentCell {

@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -143,6 +144,24 @@ type varPlan struct {
 	dropped map[string]string
 	// skipDecl marks declarations replaced by carried variables.
 	skipDecl map[int]bool
+	// remade are variables the cell sets from expressions later
+	// programs evaluate again, and remadeDecl those of its declarations
+	// that are made again anyway: when their values cannot be kept, no
+	// note says so.
+	remade     []remade
+	remadeDecl []string
+}
+
+// remadeSaved lists the saved variables that are made again by later
+// programs.
+func (p varPlan) remadeSaved() []string {
+	var out []string
+	for _, name := range p.save {
+		if slices.ContainsFunc(p.remade, func(r remade) bool { return r.name == name }) || slices.Contains(p.remadeDecl, name) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // droppedNote names the dropped variables and why, for the cell's output.

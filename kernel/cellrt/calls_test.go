@@ -18,13 +18,15 @@ import (
 func TestCallsCompile(t *testing.T) {
 	vars := `map[string]any{"x": &x}`
 	src := "package main\n\nimport " + childproto.RuntimeName + " " + strconv.Quote(childproto.RuntimePath) + "\n\n" +
+		childproto.CodeDecl(map[string]string{"f": "1"}, map[string]string{"example.com/m": "v1.0.0"}) + "\n\n" +
 		"type T struct{ A int }\n\nvar x T\n\nfunc main() {\n" +
+		childproto.EndCall() + "\n" +
 		childproto.RegisterCall("T") + "\n" +
 		childproto.LoadVarsCall(vars) + "\n" +
 		childproto.AtCall(3, 14) + "\n" +
 		childproto.ShowCall("x.A") + "\n" +
 		childproto.TimeitCall(10, 3, "x.A++") + "\n" +
-		childproto.SaveVarsCall(vars) + "\n}\n"
+		childproto.SaveVarsCall(vars, "x") + "\n}\n"
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "main.go", src, 0)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,8 +52,9 @@ func unwrapAll(err error) []error {
 // SaveVars saves the variables the cell set or used, together, so that
 // memory they share is shared again when loaded, and records their types.
 // The cell's output ends with a note naming each variable that cannot be
-// kept and why.
-func SaveVars(vars map[string]any) {
+// kept and why, except those named in remade, which the engine makes
+// again in later programs from the expression that made them.
+func SaveVars(vars map[string]any, remade ...string) {
 	dir := os.Getenv(childproto.StateDirEnv)
 	if dir == "" || len(vars) == 0 {
 		return
@@ -64,7 +66,9 @@ func SaveVars(vars map[string]any) {
 		t := reflect.TypeOf(vars[name]).Elem()
 		vt, why := TypeSource(t)
 		if why != "" {
-			notes = append(notes, fmt.Sprintf("%s (%s: %s)", name, t, why))
+			if !slices.Contains(remade, name) {
+				notes = append(notes, fmt.Sprintf("%s (%s: %s)", name, t, why))
+			}
 			delete(types, name)
 			continue
 		}
@@ -75,6 +79,10 @@ func SaveVars(vars map[string]any) {
 	var nk *carry.NotKeptError
 	if errors.As(err, &nk) {
 		for _, v := range nk.Vars {
+			if slices.Contains(remade, v.Name) {
+				delete(types, v.Name)
+				continue
+			}
 			notes = append(notes, fmt.Sprintf("%s (%s)", v.Name, v.Why))
 			delete(types, v.Name)
 		}

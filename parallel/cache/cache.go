@@ -47,6 +47,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -182,7 +183,7 @@ func (m *memo) open() error {
 		}
 		m.store = d.Func(m.name)
 		m.code = codeFingerprint(m.name)
-		p, _ := hashArgs(nil, m.name, m.code, m.cfg.version)
+		p, _ := hashArgs(nil, m.name, m.code, m.cfg.version, runtime.Version())
 		m.prefix = p[:]
 		m.trimmed = time.Now()
 		register(m)

@@ -97,7 +97,7 @@ func remakeables(pc *parsedCell, decls []declEntry, imports []importSpec, index 
 }
 
 type remaker struct {
-	funcs map[string]bool         // top-level functions of the cells
+	funcs map[string]bool          // top-level functions of the cells
 	pkgs  func(name string) string // the import path a name means, or ""
 }
 

@@ -140,7 +140,7 @@ type memo struct {
 	code  string // fingerprint of the function's code
 	// prefix starts every key: the function, its code and the version.
 	prefix []byte
-	err   error  // from opening the directory
+	err    error // from opening the directory
 
 	group  singleflight.Group
 	hits   atomic.Int64

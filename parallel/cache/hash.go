@@ -29,8 +29,8 @@ type argHasher struct {
 	// is. Building paths costs more than hashing small arguments, so a
 	// first pass goes without and only a failing one is repeated.
 	paths bool
-	seen map[uintptr]int // pointer -> order first met
-	buf  [8]byte
+	seen  map[uintptr]int // pointer -> order first met
+	buf   [8]byte
 }
 
 // An UnhashableError reports an argument that cannot be part of a key.

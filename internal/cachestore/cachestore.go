@@ -423,3 +423,7 @@ func ShortName(full string) string {
 
 // KeyString formats a 128-bit key as the hex string entries are named by.
 func KeyString(k [16]byte) string { return hex.EncodeToString(k[:]) }
+
+// At returns the cache directory root without creating anything, for
+// listing and clearing.
+func At(root string) *Dir { return &Dir{root: root} }

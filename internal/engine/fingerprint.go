@@ -84,14 +84,20 @@ func codeFingerprints(decls []declEntry, imports []importSpec, versions map[stri
 			continue
 		}
 		closure := reach(i, infos, named, methods, ofType)
-		h := sha256.New()
-		var pkgs []string
+		// In the order of their text, not of the cells: redefining a
+		// helper moves it to the end without changing what runs.
+		var norms, pkgs []string
 		for _, j := range closure {
-			h.Write([]byte(infos[j].norm))
-			h.Write([]byte{0})
+			norms = append(norms, infos[j].norm)
 			for p := range infos[j].pkgs {
 				pkgs = append(pkgs, p)
 			}
+		}
+		slices.Sort(norms)
+		h := sha256.New()
+		for _, n := range norms {
+			h.Write([]byte(n))
+			h.Write([]byte{0})
 		}
 		slices.Sort(pkgs)
 		for _, p := range slices.Compact(pkgs) {
@@ -175,8 +181,8 @@ func analyse(src string, imports map[string]string) declInfo {
 
 // tokens spells Go source as its tokens, one space apart, so that where
 // lines break does not count: a semicolon is one whether written or
-// implied by a line's end, and a comma before a closing bracket, which
-// only a broken line needs, is left out.
+// implied by a line's end, and a comma or semicolon before a closing
+// bracket, which only a broken line needs, is left out.
 func tokens(src []byte) string {
 	var s scanner.Scanner
 	fset := token.NewFileSet()
@@ -189,7 +195,7 @@ func tokens(src []byte) string {
 		}
 		switch tok {
 		case token.RBRACE, token.RPAREN, token.RBRACK:
-			if n := len(toks); n > 0 && toks[n-1] == "," {
+			if n := len(toks); n > 0 && (toks[n-1] == "," || toks[n-1] == ";") {
 				toks = toks[:n-1]
 			}
 		case token.SEMICOLON:
@@ -406,12 +412,12 @@ func cachedCalls(pc *parsedCell, decls []declEntry, cacheName string) []cachedCa
 	}
 	var out []cachedCall
 	for i, s := range segs {
-		prefix := "package p;"
+		src := s.padded("package p;")
 		if i < len(pc.stmts) {
-			prefix = "package p;func _(){"
+			src = s.padded("package p;func _(){") + "\n}"
 		}
 		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, "", s.padded(prefix), parser.SkipObjectResolution)
+		f, err := parser.ParseFile(fset, "", src, parser.SkipObjectResolution)
 		if err != nil {
 			continue
 		}

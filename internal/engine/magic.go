@@ -45,7 +45,8 @@ DisplayPNG, DisplayImage, DisplaySVG, UpdateHTML, Sync) and
 github.com/gopar/gopar/display (ClearOutput, Show). A gonum *plot.Plot shows
 as an image; github.com/gopar/gopar/display/plots as SVG, or several in one.
 Parallel work: github.com/gopar/gopar/parallel; timing it (Sweep, Compare,
-It, Amdahl's law): github.com/gopar/gopar/parallel/timing.
+It, Amdahl's law): github.com/gopar/gopar/parallel/timing; results kept on
+disk between runs: github.com/gopar/gopar/parallel/cache (cache.Func).
 Interrupt (the stop button) stops the running cell; the kernel stays.
 `
 
@@ -122,6 +123,10 @@ func init() {
 		// timeit.go. A %% line's name starts with its second %.
 		{name: "timeit", help: [][2]string{{"%timeit CODE", "time CODE as IPython does (-n N loops, -r R runs)"}}},
 		{name: "%timeit", help: [][2]string{{"%%timeit", "on a cell's first line: time its statements (-n, -r too)"}}},
+		{name: "cache", help: [][2]string{
+			{"%cache", "list cached functions: entries, size, hits and misses"},
+			{"%cache clear [NAME]", "forget the results of one cached function, or all"},
+		}, run: (*Engine).magicCache},
 		{name: "memlimit", help: [][2]string{
 			{"%memlimit [SIZE]", "cap the memory of later cells, such as 4GiB (print it)"},
 			{"%memlimit off", "no memory cap (the default is half of this machine's)"},

@@ -51,7 +51,8 @@ func remakeables(pc *parsedCell, decls []declEntry, imports []importSpec, index 
 	}}
 	for _, s := range pc.stmts {
 		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, "", s.padded("package p;func _(){"), parser.SkipObjectResolution)
+		src := s.padded("package p;func _(){") + "\n}"
+		f, err := parser.ParseFile(fset, "", src, parser.SkipObjectResolution)
 		if err != nil {
 			continue
 		}
@@ -64,7 +65,6 @@ func remakeables(pc *parsedCell, decls []declEntry, imports []importSpec, index 
 			if !ok || id.Name == "_" || !r.statement(as.Rhs[0]) {
 				continue
 			}
-			src := s.padded("package p;func _(){")
 			expr := src[fset.Position(as.Rhs[0].Pos()).Offset:fset.Position(as.Rhs[0].End()).Offset]
 			stmts = append(stmts, remade{name: id.Name, expr: expr, line: fset.Position(as.Pos()).Line})
 		}

@@ -97,10 +97,11 @@ def setup():
         return _env
 
 
-def start_kernel(name=KERNEL):
-    """Starts a kernel and a blocking client that is ready for requests."""
+def start_kernel(name=KERNEL, **kw):
+    """Starts a kernel and a blocking client that is ready for requests;
+    kw go to the kernel manager's start_kernel (cwd, env)."""
     setup()
-    km, kc = start_new_kernel(kernel_name=name, startup_timeout=STARTUP_TIMEOUT)
+    km, kc = start_new_kernel(kernel_name=name, startup_timeout=STARTUP_TIMEOUT, **kw)
     return km, kc
 
 

@@ -88,6 +88,7 @@ func extractModule() (string, error) {
 // the build cache with them.
 const warmCell = `import (
 	"github.com/gopar/gopar/parallel"
+	"github.com/gopar/gopar/parallel/cache"
 	"github.com/gopar/gopar/parallel/check"
 	"github.com/gopar/gopar/parallel/store"
 	"github.com/gopar/gopar/parallel/timing"
@@ -101,6 +102,7 @@ squares, err := parallel.Map([]int{1, 2, 3}, func(x int) int { return x * x })
 _ = timing.Amdahl(0.1, 2)
 _ = check.Equal
 _ = store.Save
+_ = cache.Func[int, int]
 p := plot.New()
 pts := plotter.XYs{{X: 1, Y: 1}}
 l, _ := plotter.NewLine(pts)

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -54,6 +56,15 @@ func TestCachedFunctions(t *testing.T) {
 	_, rec = r.ok("var scale = 2\nfunc scaled(x int) int { return x * scale }\ns := cache.Func(scaled)")
 	if !strings.Contains(rec.Stderr(), "scaled reads the variable scale") {
 		t.Errorf("no note about the variable: stderr %q", rec.Stderr())
+	}
+	// A variable's value may go into the expression: later programs
+	// load it before they make the function again.
+	dir := t.TempDir()
+	r.ok(fmt.Sprintf("dir := %q\nlimit := 1 << 20", dir))
+	computes("inDir := cache.Func(slow, cache.Dir(dir), cache.MaxBytes(int64(limit)))\ninDir(4)", "60", true)
+	computes("inDir(4)", "60", false)
+	if entries, _ := filepath.Glob(filepath.Join(dir, "*", "*", "*.entry")); len(entries) != 1 {
+		t.Errorf("entries in the chosen directory: %v", entries)
 	}
 	_, rec = r.ok("var up = strings.ToUpper\ng := slow")
 	if strings.Contains(rec.Stdout(), "not kept") {

@@ -106,26 +106,24 @@ func compose(imports []importSpec, decls []declEntry, pc *parsedCell, opt compos
 	if opt.code != nil {
 		b.WriteString("\n//line gopar-code.go:1\n" + childproto.CodeDecl(opt.code.funcs, opt.code.modules) + "\n")
 	}
-	for i, d := range decls {
-		if opt.vars.skipDecl[i] {
-			continue
-		}
-		fmt.Fprintf(&b, "\n//line cell[%d]:%d\n%s\n", d.cell, d.line, d.src)
-	}
 	if len(opt.vars.declare) > 0 {
+		// Declared before the load below: Go initializes package-level
+		// variables in declaration order as their dependencies allow, so
+		// these, which have no initializers, are done first, and the load
+		// is then the first initializer ready to run.
 		b.WriteString("\n//line gopar-vars.go:1\nvar (\n")
 		for _, v := range opt.vars.declare {
 			b.WriteString("\t" + v + "\n")
 		}
 		b.WriteString(")\n")
 	}
-	b.WriteString("\n//line gopar-main.go:1\nfunc main() {\n")
-	if opt.code != nil {
-		b.WriteString(childproto.EndCall() + "\n")
-	}
 	if len(opt.vars.load) > 0 {
-		// Values inside interfaces are rebuilt by type name: the codec
-		// must know the types the cells declare.
+		// Carried values are loaded by the first package-level
+		// initializer, so that the cells' own initializers (var y = x+1,
+		// var sq = cache.Func(f, cache.Dir(dir))) see them. Values inside
+		// interfaces are rebuilt by type name: the codec must know the
+		// types the cells declare.
+		b.WriteString("\n//line gopar-vars.go:1\nvar _ = func() bool {\n")
 		for i, d := range decls {
 			if !opt.vars.skipDecl[i] {
 				for _, t := range d.plainTypes {
@@ -133,7 +131,17 @@ func compose(imports []importSpec, decls []declEntry, pc *parsedCell, opt compos
 				}
 			}
 		}
-		b.WriteString(childproto.LoadVarsCall(varMap(opt.vars.load)) + "\n")
+		b.WriteString(childproto.LoadVarsCall(varMap(opt.vars.load)) + "\nreturn true\n}()\n")
+	}
+	for i, d := range decls {
+		if opt.vars.skipDecl[i] {
+			continue
+		}
+		fmt.Fprintf(&b, "\n//line cell[%d]:%d\n%s\n", d.cell, d.line, d.src)
+	}
+	b.WriteString("\n//line gopar-main.go:1\nfunc main() {\n")
+	if opt.code != nil {
+		b.WriteString(childproto.EndCall() + "\n")
 	}
 	if pc.parseFlags {
 		b.WriteString("flag.Parse()\n")

@@ -290,7 +290,7 @@ func moduleVersions(dir string) map[string]string {
 	if err != nil {
 		return nil
 	}
-	mf, err := modfile.ParseLax("go.mod", b, nil)
+	mf, err := modfile.Parse("go.mod", b, nil)
 	if err != nil {
 		return nil
 	}

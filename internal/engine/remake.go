@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"slices"
 	"strings"
 
 	"github.com/gopar/gopar/internal/pkgindex"
@@ -16,8 +17,9 @@ import (
 // for later cells, where the expression runs again.
 type remade struct {
 	name string
-	expr string // the expression, as the cell wrote it
-	line int    // cell line of the statement
+	expr string   // the expression, as the cell wrote it
+	line int      // cell line of the statement
+	uses []string // variables or constants it reads, which later programs must have
 }
 
 // remakeables finds the statements of a cell that set a variable from an
@@ -37,7 +39,7 @@ func remakeables(pc *parsedCell, decls []declEntry, imports []importSpec, index 
 	for _, im := range imports {
 		pkgs[im.nameInFile()] = im.path
 	}
-	r := remaker{funcs: funcs, pkgs: func(name string) string {
+	r := &remaker{funcs: funcs, pkgs: func(name string) string {
 		if p, ok := pkgs[name]; ok {
 			return p
 		}
@@ -62,11 +64,15 @@ func remakeables(pc *parsedCell, decls []declEntry, imports []importSpec, index 
 				continue
 			}
 			id, ok := as.Lhs[0].(*ast.Ident)
-			if !ok || id.Name == "_" || !r.statement(as.Rhs[0]) {
+			if !ok || id.Name == "_" {
+				continue
+			}
+			r.uses = nil
+			if !r.statement(as.Rhs[0]) {
 				continue
 			}
 			expr := src[fset.Position(as.Rhs[0].Pos()).Offset:fset.Position(as.Rhs[0].End()).Offset]
-			stmts = append(stmts, remade{name: id.Name, expr: expr, line: fset.Position(as.Pos()).Line})
+			stmts = append(stmts, remade{name: id.Name, expr: expr, line: fset.Position(as.Pos()).Line, uses: r.uses})
 		}
 	}
 	for _, d := range decls {
@@ -99,13 +105,14 @@ func remakeables(pc *parsedCell, decls []declEntry, imports []importSpec, index 
 type remaker struct {
 	funcs map[string]bool          // top-level functions of the cells
 	pkgs  func(name string) string // the import path a name means, or ""
+	uses  []string                 // other names the expression reads
 }
 
 // statement reports whether an expression that sets a variable in a
 // statement can be evaluated again by a later program with the same
 // result: a cell function's name, or a call of package cache whose
 // arguments are such, or constants and package members.
-func (r remaker) statement(e ast.Expr) bool {
+func (r *remaker) statement(e ast.Expr) bool {
 	switch e := e.(type) {
 	case *ast.ParenExpr:
 		return r.statement(e.X)
@@ -130,26 +137,35 @@ func (r remaker) statement(e ast.Expr) bool {
 }
 
 // argument reports whether an argument of such a call depends only on
-// what later programs have too: functions, literals, package members and
-// calls of packages (cache.Dir(filepath.Join("a", "b"))).
-func (r remaker) argument(e ast.Expr) bool {
+// what later programs have too: functions, literals, package members,
+// calls of packages (cache.Dir(filepath.Join("a", "b"))), and variables
+// or constants, which must still be there when the cell has run.
+func (r *remaker) argument(e ast.Expr) bool {
 	ok := true
 	ast.Inspect(e, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			ok = false
 		case *ast.SelectorExpr:
-			if !r.pkgMember(n) {
-				ok = false
+			if r.pkgMember(n) {
+				return false
 			}
-			return false
+			if x, isIdent := n.X.(*ast.Ident); isIdent {
+				r.uses = append(r.uses, x.Name) // a field of a variable
+				return false
+			}
+			ok = false
 		case *ast.CallExpr:
-			if _, isSel := n.Fun.(*ast.SelectorExpr); !isSel {
+			switch fn := n.Fun.(type) {
+			case *ast.SelectorExpr:
+			case *ast.Ident:
+				ok = r.funcs[fn.Name] || isPredeclared(fn.Name)
+			default:
 				ok = false
 			}
 		case *ast.Ident:
 			if !r.funcs[n.Name] && !isPredeclared(n.Name) {
-				ok = false
+				r.uses = append(r.uses, n.Name)
 			}
 		}
 		return ok
@@ -158,7 +174,7 @@ func (r remaker) argument(e ast.Expr) bool {
 }
 
 // pkgMember reports whether e is pkg.Name for an imported package.
-func (r remaker) pkgMember(e ast.Expr) bool {
+func (r *remaker) pkgMember(e ast.Expr) bool {
 	sel, ok := e.(*ast.SelectorExpr)
 	if !ok {
 		return false
@@ -173,9 +189,23 @@ func (r remaker) pkgMember(e ast.Expr) bool {
 // remake declares, for later cells, the variables a successful run set
 // from remakeable expressions but could not keep. e.mu is held.
 func (e *Engine) remake(cellNum int, rs []remade) {
+	declared := map[string]bool{}
+	for _, d := range e.prog.decls {
+		for k, key := range d.keys {
+			if d.kinds[k] == token.VAR || d.kinds[k] == token.CONST {
+				declared[key] = true
+			}
+		}
+	}
 	for _, r := range rs {
 		if _, kept := e.state.types[r.name]; kept {
 			continue
+		}
+		if slices.ContainsFunc(r.uses, func(n string) bool {
+			_, carried := e.state.types[n]
+			return !carried && !declared[n]
+		}) {
+			continue // it reads something later cells will not have
 		}
 		d, _, _, err := parseDecl(segment{line: r.line, src: "var " + r.name + " = " + r.expr})
 		if err != nil {

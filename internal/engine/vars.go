@@ -198,7 +198,7 @@ func planVars(types map[string]childproto.VarType, groups map[string]string, dec
 	plan := varPlan{skipDecl: map[int]bool{}, dropped: map[string]string{}}
 	names := plan.skipCarried(types, decls)
 	plan.declareCarried(types, names)
-	used := usedNames(decls, pc)
+	used := usedNames(decls, pc, plan.skipDecl)
 	// A variable that shares memory with a used one comes along, or the
 	// sharing would be lost when the used one is saved again.
 	usedGroups := map[string]bool{}
@@ -346,10 +346,12 @@ func exprString(src string, e ast.Expr) string {
 }
 
 // usedNames lists the identifiers a cell's statements use, directly or
-// through the functions and methods of the cells they call, transitively.
-// It over-approximates (any identifier of the name counts), which costs
-// at most an unneeded load.
-func usedNames(decls []declEntry, pc *parsedCell) map[string]bool {
+// through the functions and methods of the cells they call, transitively,
+// and those the initializers of composed variable declarations use (they
+// run in every program, after the carried values are loaded). It
+// over-approximates (any identifier of the name counts), which costs at
+// most an unneeded load.
+func usedNames(decls []declEntry, pc *parsedCell, skipped map[int]bool) map[string]bool {
 	funcs := map[string][]int{} // func or method name -> decls
 	for i, d := range decls {
 		for _, name := range d.names(token.FUNC) {
@@ -384,6 +386,12 @@ func usedNames(decls []declEntry, pc *parsedCell) map[string]bool {
 		add(s.src, true)
 	}
 	visited := map[int]bool{}
+	for i, d := range decls {
+		if !skipped[i] && slices.Contains(d.kinds, token.VAR) {
+			visited[i] = true
+			add(d.src, false)
+		}
+	}
 	for len(queue) > 0 {
 		name := queue[0]
 		queue = queue[1:]

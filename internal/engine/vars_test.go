@@ -125,3 +125,17 @@ func TestCarriedVariableGivesWayToDeclaration(t *testing.T) {
 		t.Errorf("after drop: %q", got)
 	}
 }
+
+// TestInitializersSeeCarriedValues: a declaration's initializer runs in
+// every program, after the carried values it reads are loaded.
+func TestInitializersSeeCarriedValues(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds Go programs")
+	}
+	r := &runner2{t: t, e: newTestEngine(t)}
+	r.ok("x := 41")
+	res, _ := r.ok("var y = x + 1\ny")
+	if res.Value == nil || res.Value.Data["text/plain"] != "42" {
+		t.Errorf("y = %v, want 42", res.Value)
+	}
+}

@@ -308,3 +308,35 @@ func sortedKeys[V any](m map[string]V) []string {
 	sort.Strings(keys)
 	return keys
 }
+
+// checkPath is the package of exercise checks.
+const checkPath = "github.com/gopar/gopar/parallel/check"
+
+// isCheckCall reports whether a cell's last expression is a call of
+// package check, whose line in the notebook is what it shows: the bool it
+// returns is for code that wants it, not a result to print under it.
+func isCheckCall(src string, imports []importSpec, index *pkgindex.Index) bool {
+	e, err := parser.ParseExpr(src)
+	if err != nil {
+		return false
+	}
+	call, ok := e.(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	if !ok {
+		return false
+	}
+	x, ok := sel.X.(*ast.Ident)
+	if !ok {
+		return false
+	}
+	for _, im := range imports {
+		if im.nameInFile() == x.Name {
+			return im.path == checkPath
+		}
+	}
+	p, _ := index.Lookup(x.Name)
+	return p == checkPath
+}

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gopar/gopar/internal/pkgindex"
 )
 
 func TestParseCell(t *testing.T) {
@@ -200,4 +202,24 @@ func partsParse(pc *parsedCell) bool {
 	b.WriteString("}\n")
 	_, err := parser.ParseFile(token.NewFileSet(), "cell.go", b.String(), parser.AllErrors)
 	return err == nil
+}
+
+func TestIsCheckCall(t *testing.T) {
+	var index pkgindex.Index
+	tests := []struct {
+		src     string
+		imports []importSpec
+		want    bool
+	}{
+		{`check.Equal("x", 1, 1)`, nil, true},
+		{`check.True("x", ok)`, []importSpec{{path: checkPath}}, true},
+		{`check.True("x", ok)`, []importSpec{{name: "check", path: "example.com/other/check"}}, false},
+		{`strings.ToUpper("x")`, nil, false},
+		{`x`, nil, false},
+	}
+	for _, tt := range tests {
+		if got := isCheckCall(tt.src, tt.imports, &index); got != tt.want {
+			t.Errorf("isCheckCall(%q, %v) = %v, want %v", tt.src, tt.imports, got, tt.want)
+		}
+	}
 }

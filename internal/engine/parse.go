@@ -309,11 +309,15 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// checkPath is the package of exercise checks.
-const checkPath = "github.com/gopar/gopar/parallel/check"
+// Packages whose calls show something themselves: exercise checks (a
+// green or red line) and display (display.Show).
+const (
+	checkPath   = "github.com/gopar/gopar/parallel/check"
+	displayPath = "github.com/gopar/gopar/display"
+)
 
 // isCheckCall reports whether a cell's last expression is a call of
-// package check, whose line in the notebook is what it shows: the bool it
+// package check or display, which shows its own output: the bool it
 // returns is for code that wants it, not a result to print under it.
 func isCheckCall(src string, imports []importSpec, index *pkgindex.Index) bool {
 	e, err := parser.ParseExpr(src)
@@ -332,11 +336,14 @@ func isCheckCall(src string, imports []importSpec, index *pkgindex.Index) bool {
 	if !ok {
 		return false
 	}
+	p, found := "", false
 	for _, im := range imports {
 		if im.nameInFile() == x.Name {
-			return im.path == checkPath
+			p, found = im.path, true
 		}
 	}
-	p, _ := index.Lookup(x.Name)
-	return p == checkPath
+	if !found {
+		p, _ = index.Lookup(x.Name)
+	}
+	return p == checkPath || p == displayPath
 }

@@ -215,6 +215,7 @@ func TestIsCheckCall(t *testing.T) {
 		{`check.True("x", ok)`, []importSpec{{path: checkPath}}, true},
 		{`check.True("x", ok)`, []importSpec{{name: "check", path: "example.com/other/check"}}, false},
 		{`strings.ToUpper("x")`, nil, false},
+		{`display.Show(p)`, nil, true},
 		{`x`, nil, false},
 	}
 	for _, tt := range tests {

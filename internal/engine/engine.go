@@ -457,7 +457,7 @@ func (e *Engine) compile(ctx context.Context, cellNum int, pc *parsedCell, sink 
 
 	env := e.environ()
 	filename := filepath.Join(e.work.dir, "main.go")
-	show := pc.lastExpr >= 0 && !isCheckCall(pc.stmts[pc.lastExpr].src, prog.imports, e.pkgs)
+	show := pc.lastExpr >= 0 && !showsItself(pc.stmts[pc.lastExpr].src, prog.imports, e.pkgs)
 	var exprKey string
 	if show {
 		exprKey = noValueKey(prog, pc.stmts[pc.lastExpr].src)

@@ -316,10 +316,10 @@ const (
 	displayPath = "github.com/gopar/gopar/display"
 )
 
-// isCheckCall reports whether a cell's last expression is a call of
+// showsItself reports whether a cell's last expression is a call of
 // package check or display, which shows its own output: the bool it
 // returns is for code that wants it, not a result to print under it.
-func isCheckCall(src string, imports []importSpec, index *pkgindex.Index) bool {
+func showsItself(src string, imports []importSpec, index *pkgindex.Index) bool {
 	e, err := parser.ParseExpr(src)
 	if err != nil {
 		return false

@@ -204,7 +204,7 @@ func partsParse(pc *parsedCell) bool {
 	return err == nil
 }
 
-func TestIsCheckCall(t *testing.T) {
+func TestShowsItself(t *testing.T) {
 	var index pkgindex.Index
 	tests := []struct {
 		src     string
@@ -219,8 +219,8 @@ func TestIsCheckCall(t *testing.T) {
 		{`x`, nil, false},
 	}
 	for _, tt := range tests {
-		if got := isCheckCall(tt.src, tt.imports, &index); got != tt.want {
-			t.Errorf("isCheckCall(%q, %v) = %v, want %v", tt.src, tt.imports, got, tt.want)
+		if got := showsItself(tt.src, tt.imports, &index); got != tt.want {
+			t.Errorf("showsItself(%q, %v) = %v, want %v", tt.src, tt.imports, got, tt.want)
 		}
 	}
 }

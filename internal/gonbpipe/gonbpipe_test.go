@@ -1,8 +1,8 @@
 package gonbpipe
 
 import (
-	"encoding/json"
 	"encoding/gob"
+	"encoding/json"
 	"fmt"
 	"os"
 	"slices"

@@ -50,7 +50,7 @@ const (
 var commJS string
 
 // ErrNoPage is the error of a connection no page answered.
-var ErrNoPage = errors.New("no notebook page connected: widgets need Jupyter Notebook or JupyterLab in a browser")
+var ErrNoPage = fmt.Errorf("no notebook page connected within %v: widgets need Jupyter Notebook or JupyterLab in a browser", OpenTimeout)
 
 // ErrNoKernelID means the kernel does not know the id Jupyter gave it,
 // which the page needs to reach it.
@@ -59,7 +59,8 @@ var ErrNoKernelID = errors.New("the kernel does not know its Jupyter id (its con
 // Hub is the kernel's end of the channel. It lives as long as the kernel;
 // a Run ties it to one program.
 type Hub struct {
-	kernelID string
+	kernelID    string
+	openTimeout time.Duration // how long a program waits for the page
 
 	mu     sync.Mutex
 	commID string // "" when no page is connected
@@ -76,7 +77,7 @@ func New(kernelID string) *Hub {
 	if strings.Trim(kernelID, "0123456789abcdef-") != "" {
 		kernelID = "" // not an id Jupyter makes; never put in the page
 	}
-	return &Hub{kernelID: kernelID, values: map[string]any{}}
+	return &Hub{kernelID: kernelID, openTimeout: OpenTimeout, values: map[string]any{}}
 }
 
 // Comms lists the page's comm, if one is open; see cell.CommHandler.
@@ -266,9 +267,11 @@ func (r *Run) End() {
 
 // connect connects the page once per run: a program that uses comms where
 // there is no page waits once, with a note saying why widgets are dead.
+// A page that connects later (a loaded machine) is still used: sending
+// goes to whatever comm is open (sendLocked), and none is no error.
 func (r *Run) connect() error {
 	r.connectOnce.Do(func() {
-		r.connectErr = r.hub.Connect(r.ctx, r.sink.Display, OpenTimeout)
+		r.connectErr = r.hub.Connect(r.ctx, r.sink.Display, r.hub.openTimeout)
 		if r.connectErr != nil && r.ctx.Err() == nil {
 			r.sink.Stream("stderr", fmt.Sprintf("widgets: %v\n", r.connectErr))
 		}
@@ -289,20 +292,18 @@ func (r *Run) Value(address string, value any, request bool) {
 			r.deliver(address, v)
 			return
 		}
-		if r.connect() == nil {
-			h.mu.Lock()
-			h.sendLocked(map[string]any{"address": address, "read_request": true})
-			h.mu.Unlock()
-		}
+		r.connect()
+		h.mu.Lock()
+		h.sendLocked(map[string]any{"address": address, "read_request": true})
+		h.mu.Unlock()
 	default:
 		h.mu.Lock()
 		h.values[address] = value
 		h.mu.Unlock()
-		if r.connect() == nil {
-			h.mu.Lock()
-			h.sendLocked(map[string]any{"address": address, "value": value})
-			h.mu.Unlock()
-		}
+		r.connect()
+		h.mu.Lock()
+		h.sendLocked(map[string]any{"address": address, "value": value})
+		h.mu.Unlock()
 	}
 }
 

@@ -284,3 +284,28 @@ func FuzzProgramValue(f *testing.F) {
 		}
 	})
 }
+
+// A page that connects after the program stopped waiting for it is still
+// used: on a loaded machine the page's script may take that long.
+func TestPageConnectingLate(t *testing.T) {
+	h := New("12ab")
+	h.openTimeout = 20 * time.Millisecond
+	rec := &celltest.Recorder{}
+	d := &delivered{}
+	r := h.Start(context.Background(), rec, d.deliver)
+	defer r.End()
+	r.Subscribe("/s", false) // waits, in vain
+	if !strings.Contains(rec.Stderr(), "widgets: no notebook page connected") {
+		t.Errorf("stderr %q: want a note", rec.Stderr())
+	}
+	p := &page{}
+	open(t, h, p, "late")
+	h.HandleComm(msg("late", "/s", "5"), p)
+	r.Value("/s", 6, false)
+	if got, want := d.list(), []string{"/s=5"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("delivered %v, want %v", got, want)
+	}
+	if got, want := p.addresses(), []string{openAckAddress, "/s=6"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("sent to the page %v, want %v", got, want)
+	}
+}

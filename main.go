@@ -131,6 +131,11 @@ func serveKernel(connectionFile string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// Under GoNB's name, for the engine (the page reaches the kernel by
+	// it) and for cells.
+	if id := jupyter.KernelID(connectionFile); id != "" {
+		os.Setenv("GONB_JUPYTER_KERNEL_ID", id)
+	}
 	eng, err := newEngine(log)
 	if err != nil {
 		return err

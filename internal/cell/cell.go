@@ -147,3 +147,39 @@ type Engine interface {
 	Runner
 	Assistant
 }
+
+// Comm message types: Jupyter's custom messages between the kernel and
+// code running in the front end.
+const (
+	CommOpen  = "comm_open"
+	CommMsg   = "comm_msg"
+	CommClose = "comm_close"
+)
+
+// CommMessage is one comm message, either way.
+type CommMessage struct {
+	Type   string // CommOpen, CommMsg or CommClose
+	ID     string // comm_id
+	Target string // target_name; comm_open only
+	Data   map[string]any
+}
+
+// A CommSender sends comm messages to the front end, on iopub.
+type CommSender interface {
+	SendComm(m CommMessage)
+}
+
+// A CommHandler is an Engine that also owns comm targets. The protocol
+// layer answers comm_info_request from Comms and hands it every comm
+// message from the front end. An Engine that is not one has no comm
+// targets: the protocol layer closes every comm the front end opens.
+type CommHandler interface {
+	// Comms lists the open comms, comm id to target name, of the given
+	// target, or of every target when it is empty.
+	Comms(target string) map[string]string
+	// HandleComm takes one comm message from the front end, while a cell
+	// runs or not; it must not block. out sends to the front end, now or
+	// later. It reports false for a comm_open whose target it does not
+	// know, which the protocol layer then closes.
+	HandleComm(m CommMessage, out CommSender) bool
+}

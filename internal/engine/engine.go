@@ -27,6 +27,7 @@ import (
 
 	"github.com/gopar/gopar/internal/cell"
 	"github.com/gopar/gopar/internal/childproto"
+	"github.com/gopar/gopar/internal/gonbcomm"
 	"github.com/gopar/gopar/internal/pkgindex"
 )
 
@@ -54,6 +55,9 @@ type Options struct {
 	// Timeout stops a cell's program that runs longer, until %timeout
 	// changes it. 0: no limit.
 	Timeout time.Duration
+	// KernelID is the id Jupyter gave the kernel, by which the notebook
+	// page reaches it for widgets and %wasm. Empty: $GONB_JUPYTER_KERNEL_ID.
+	KernelID string
 }
 
 // Engine runs cells. It is safe for concurrent use; executions run one
@@ -85,6 +89,9 @@ type Engine struct {
 	// keeps things, under GoNB's names and gopar's own.
 	notebookEnv []string
 	limits      limits // %memlimit and %timeout
+	comms       *gonbcomm.Hub
+	kernelID    string
+	wasm        wasmFiles // guarded by mu
 }
 
 // New prepares an engine: its work module and directories.
@@ -148,7 +155,13 @@ func New(opts Options) (*Engine, error) {
 		"GONB_JUPYTER_ROOT=" + cwd,
 		"GONB_VERSION=" + opts.Version, "GOPAR_VERSION=" + opts.Version,
 	}
+	kernelID := opts.KernelID
+	if kernelID == "" {
+		kernelID = os.Getenv(kernelIDEnv)
+	}
 	return &Engine{
+		comms:       gonbcomm.New(kernelID),
+		kernelID:    kernelID,
 		notebookEnv: notebookEnv,
 		state:       state,
 		log:         log,
@@ -182,6 +195,7 @@ func findGo(explicit string) (string, error) {
 func (e *Engine) Close() error {
 	e.execMu.Lock()
 	defer e.execMu.Unlock()
+	e.removeWasmDir()
 	if e.ownWork {
 		return os.RemoveAll(filepath.Dir(e.work.dir))
 	}
@@ -246,6 +260,13 @@ func (e *Engine) Execute(ctx context.Context, req cell.Request, sink cell.Sink) 
 	if in, ok := sink.(cell.InputSink); ok && pc.askInput != nil && pc.askInput.password {
 		sink = passwordSink{in}
 	}
+	if pc.wasm {
+		if pc.testArgs != nil {
+			return cell.Result{Err: lineError("WasmError", fmt.Sprintf("cell[%d]: %%wasm and %%test do not go together", req.Count))}
+		}
+		res.Err = e.runWasm(ctx, req.Count, pc, sink)
+		return res
+	}
 	var tests *testSink
 	if pc.testArgs != nil {
 		tests = &testSink{Sink: sink}
@@ -308,6 +329,18 @@ func (e *Engine) runMagics(ctx context.Context, req cell.Request, pc *parsedCell
 			ask := pc.askInput
 			pc.askInput = nil
 			e.shellLine(ctx, m, sink, ask)
+		case name == "wasm" && !m.Shell:
+			if args != "" {
+				return timing, magicError(req.Count, m, "usage: %wasm")
+			}
+			// Made now, so that the cell's shell lines see GONB_WASM_DIR.
+			e.mu.Lock()
+			_, err := e.wasmDirLocked(ctx)
+			e.mu.Unlock()
+			if err != nil {
+				return timing, magicError(req.Count, m, "%wasm: "+err.Error())
+			}
+			pc.wasm = true
 		case name == "exec" && !m.Shell:
 			// GoNB's %exec: main calls FUNC, after parsing ARGS.
 			fn, fargs, _ := strings.Cut(strings.TrimSpace(args), " ")
@@ -364,6 +397,7 @@ func (e *Engine) runProgram(ctx context.Context, req cell.Request, b build, args
 		allowStdin: req.AllowStdin,
 		runDir:     filepath.Join(filepath.Dir(e.work.dir), "run"),
 		limits:     lim,
+		comms:      e.comms,
 	}, sink, &e.ids)
 	if newGen != "" {
 		e.mu.Lock()

@@ -127,6 +127,9 @@ func init() {
 			{"%cache", "list cached functions: entries, size, hits and misses"},
 			{"%cache clear [NAME]", "forget the results of one cached function, or all"},
 		}, run: (*Engine).magicCache},
+		{name: "widgets", help: [][2]string{{"%widgets", "connect the notebook page for gonbui/widgets (programs that use them do so themselves)"}}, run: (*Engine).magicWidgets},
+		{name: "widgets_hb", help: [][2]string{{"%widgets_hb", "ask the connected page whether it is there"}}, run: (*Engine).magicWidgetsHeartbeat},
+		{name: "wasm", help: [][2]string{{"%wasm", "build the cell for WebAssembly and run it in the page, in a <div> whose id is GonbWasmDivId"}}},
 		{name: "memlimit", help: [][2]string{
 			{"%memlimit [SIZE]", "cap the memory of later cells, such as 4GiB (print it)"},
 			{"%memlimit off", "no memory cap (the default is half of this machine's)"},

@@ -38,6 +38,8 @@ type parsedCell struct {
 	// askInput is a %with_inputs or %with_password that no ! line after
 	// it took: it applies to the cell's program.
 	askInput *inputAsk
+	// wasm is set by %wasm: the cell runs in the notebook page.
+	wasm bool
 }
 
 type importSpec struct {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gopar/gopar/internal/cell"
 	"github.com/gopar/gopar/internal/childproto"
+	"github.com/gopar/gopar/internal/gonbcomm"
 	"github.com/gopar/gopar/internal/gonbpipe"
 )
 
@@ -38,6 +39,7 @@ type runSpec struct {
 	allowStdin bool
 	runDir     string // private directory for the display pipes
 	limits     limits
+	comms      *gonbcomm.Hub // the page's end of widgets
 }
 
 // runOutcome is what a run produced besides its streams.
@@ -71,6 +73,7 @@ type runner struct {
 	sink     cell.Sink
 	ctx      context.Context
 	displays *displayIDs
+	comm     *gonbcomm.Run // set before the display pipe is served
 
 	mu    sync.Mutex
 	stdin io.WriteCloser // nil when stdin is not allowed
@@ -112,6 +115,8 @@ func run(ctx context.Context, spec runSpec, sink cell.Sink, ids *displayIDs) (ru
 	wg.Add(2)
 	go func() { defer wg.Done(); r.pump(c.stdout, "stdout", nil) }()
 	go func() { defer wg.Done(); r.pump(c.stderr, "stderr", panicText) }()
+	r.comm = spec.comms.Start(ctx, sink, c.pipes.Deliver)
+	defer r.comm.End()
 	servedDisplay := make(chan struct{})
 	go func() { defer close(servedDisplay); c.pipes.Serve() }()
 

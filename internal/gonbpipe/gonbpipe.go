@@ -40,6 +40,24 @@ type Handler interface {
 	RequestInput(prompt string, password bool)
 }
 
+// A CommHandler is a Handler that also takes a program's comm traffic
+// (package gonbui/comms, which gonbui/widgets uses): values it sends to
+// the front end or asks for, and the addresses it listens to. For a
+// Handler that is not one, that traffic is dropped.
+type CommHandler interface {
+	Handler
+	// CommValue is a value the program sends to address or, with
+	// request, asks for; the answer goes back through Pipes.Deliver.
+	CommValue(address string, value any, request bool)
+	// CommSubscribe starts, or with unsubscribe stops, the delivery of
+	// what the front end sends to address.
+	CommSubscribe(address string, unsubscribe bool)
+}
+
+// deliveryQueue bounds the values waiting for a program that is slow to
+// read them; more are dropped, as the front end sends them again.
+const deliveryQueue = 256
+
 // Pipes is the pair of named pipes for one run of a cell program. Create
 // it before starting the program, pass Env to the program, call Serve in a
 // goroutine, and Close after the program has exited.
@@ -51,6 +69,10 @@ type Pipes struct {
 	back      *os.File // opened once the program opens its reading end
 	backEnc   *gob.Encoder
 	backReady chan struct{}
+	closed    bool
+	// deliveries are values for the program, written in order by
+	// one goroutine so Deliver never waits for the program.
+	deliveries chan *protocol.CommValue
 
 	served chan struct{}
 	// beforeOpen, when set by tests, runs just before Serve opens the
@@ -61,11 +83,12 @@ type Pipes struct {
 // NewPipes creates the two named pipes in dir.
 func NewPipes(dir string, h Handler) (*Pipes, error) {
 	p := &Pipes{
-		toKernel:  filepath.Join(dir, "display.pipe"),
-		toProgram: filepath.Join(dir, "display-back.pipe"),
-		handler:   h,
-		backReady: make(chan struct{}),
-		served:    make(chan struct{}),
+		toKernel:   filepath.Join(dir, "display.pipe"),
+		toProgram:  filepath.Join(dir, "display-back.pipe"),
+		handler:    h,
+		backReady:  make(chan struct{}),
+		served:     make(chan struct{}),
+		deliveries: make(chan *protocol.CommValue, deliveryQueue),
 	}
 	for _, path := range []string{p.toKernel, p.toProgram} {
 		os.Remove(path)
@@ -123,14 +146,53 @@ func (p *Pipes) openBack() {
 	p.backEnc = gob.NewEncoder(w)
 	p.mu.Unlock()
 	close(p.backReady)
+	go p.writeDeliveries()
+}
+
+// Deliver queues a value from the front end for the program, which
+// gonbui/comms hands to what listens to address. It reports false when
+// the value was dropped: the pipes are closed or the program is far
+// behind.
+func (p *Pipes) Deliver(address string, value any) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return false
+	}
+	select {
+	case p.deliveries <- &protocol.CommValue{Address: address, Value: value}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (p *Pipes) writeDeliveries() {
+	for cv := range p.deliveries {
+		p.mu.Lock()
+		if p.backEnc != nil {
+			// A program that stopped reading fails the write once it
+			// exits; what is still queued then goes nowhere.
+			if err := p.backEnc.Encode(cv); err != nil {
+				p.backEnc = nil
+			}
+		}
+		p.mu.Unlock()
+	}
 }
 
 func (p *Pipes) handle(msg *protocol.DisplayData) {
 	if v, ok := msg.Data[protocol.MIMECommValue]; ok {
-		if cv, ok := asCommValue(v); ok && cv.Address == protocol.GonbuiSyncAddress {
+		cv, ok := asCommValue(v)
+		switch {
+		case !ok:
+		case cv.Address == protocol.GonbuiSyncAddress:
 			p.ack(cv.Value)
+		default:
+			if ch, ok := p.handler.(CommHandler); ok {
+				ch.CommValue(cv.Address, cv.Value, cv.Request)
+			}
 		}
-		// Other comm traffic (widgets) has no front-end side here yet.
 		return
 	}
 	if v, ok := msg.Data[protocol.MIMEJupyterInput]; ok {
@@ -141,7 +203,11 @@ func (p *Pipes) handle(msg *protocol.DisplayData) {
 		}
 		return
 	}
-	if _, ok := msg.Data[protocol.MIMECommSubscribe]; ok {
+	if v, ok := msg.Data[protocol.MIMECommSubscribe]; ok {
+		sub, ok := asSubscription(v)
+		if ch, isComm := p.handler.(CommHandler); ok && isComm {
+			ch.CommSubscribe(sub.Address, sub.Unsubscribe)
+		}
 		return
 	}
 	if v, ok := msg.Data[childproto.MIMEClearOutput]; ok {
@@ -192,6 +258,16 @@ func asCommValue(v any) (*protocol.CommValue, bool) {
 	return nil, false
 }
 
+func asSubscription(v any) (*protocol.CommSubscription, bool) {
+	switch s := v.(type) {
+	case *protocol.CommSubscription:
+		return s, true
+	case protocol.CommSubscription:
+		return &s, true
+	}
+	return nil, false
+}
+
 // ack answers a gonbui.Sync: every message before it has been handled.
 func (p *Pipes) ack(id any) {
 	<-p.backReady
@@ -228,6 +304,10 @@ func (p *Pipes) Close() error {
 		break
 	}
 	p.mu.Lock()
+	if !p.closed {
+		p.closed = true
+		close(p.deliveries)
+	}
 	if p.back != nil {
 		p.back.Close()
 		p.back = nil

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 // ConnectionInfo is the content of the connection file Jupyter writes
@@ -83,4 +85,21 @@ func (c ConnectionInfo) endpoint(port int) string {
 		return fmt.Sprintf("ipc://%s-%d", c.IP, port)
 	}
 	return "tcp://" + net.JoinHostPort(c.IP, strconv.Itoa(port))
+}
+
+// KernelID is the id a Jupyter server gave the kernel, read from the name
+// of its connection file (kernel-ID.json, as jupyter_client names it),
+// or "" when the name does not have that form. Code in the notebook page
+// reaches the kernel under it (/api/kernels/ID/channels).
+func KernelID(connectionFile string) string {
+	name := filepath.Base(connectionFile)
+	id, ok := strings.CutPrefix(name, "kernel-")
+	if !ok {
+		return ""
+	}
+	id, ok = strings.CutSuffix(id, ".json")
+	if !ok || id == "" || strings.Trim(id, "0123456789abcdef-") != "" {
+		return ""
+	}
+	return id
 }

@@ -67,3 +67,20 @@ func TestReadConnectionFile(t *testing.T) {
 		t.Fatal("missing file: no error")
 	}
 }
+
+func TestKernelID(t *testing.T) {
+	for _, tc := range []struct{ path, want string }{
+		{"/run/user/0/jupyter/kernel-3f1c0a4e-12ab-4cde-9f00-1234567890ab.json", "3f1c0a4e-12ab-4cde-9f00-1234567890ab"},
+		{"kernel-abc123.json", "abc123"},
+		{"/tmp/kernel-.json", ""},
+		{"/tmp/conn.json", ""},
+		{"/tmp/kernel-ABC.json", ""},
+		{"/tmp/kernel-1234", ""},
+		{"/tmp/kernel-1234.json/other.json", ""},
+		{"/tmp/kernel-12 34.json", ""},
+	} {
+		if got := KernelID(tc.path); got != tc.want {
+			t.Errorf("KernelID(%q) = %q, want %q", tc.path, got, tc.want)
+		}
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime/debug"
+
+	"github.com/gopar/gopar/internal/cell"
 )
 
 // handle answers one request other than execute_request, between busy and
@@ -32,20 +34,9 @@ func (k *Kernel) handle(z *zsocket, m *message) (stop, restart bool) {
 	case "history_request":
 		k.handleHistory(z, m)
 	case "comm_info_request":
-		k.reply(z, m, "comm_info_reply", map[string]any{"status": "ok", "comms": map[string]any{}})
-	case "comm_open":
-		// No comm targets are registered: close the comm right away, as
-		// ipykernel does, so the front end does not wait on it.
-		var c struct {
-			CommID string `json:"comm_id"`
-		}
-		if err := json.Unmarshal(m.Content, &c); err != nil || c.CommID == "" {
-			k.log.Warn("bad comm_open", "err", err)
-			return false, false
-		}
-		k.publish("comm_close", m.RawHeader, map[string]any{"comm_id": c.CommID, "data": map[string]any{}})
-	case "comm_msg", "comm_close":
-		// No comms are ever open, so there is nothing to deliver to.
+		k.handleCommInfo(z, m)
+	case cell.CommOpen, cell.CommMsg, cell.CommClose:
+		k.handleComm(m)
 	case "interrupt_request":
 		k.Interrupt()
 		k.reply(z, m, "interrupt_reply", map[string]any{"status": "ok"})
@@ -215,4 +206,65 @@ func (k *Kernel) handleHistory(z *zsocket, m *message) {
 		return
 	}
 	k.reply(z, m, "history_reply", map[string]any{"status": "ok", "history": hist})
+}
+
+func (k *Kernel) handleCommInfo(z *zsocket, m *message) {
+	var c struct {
+		TargetName string `json:"target_name"`
+	}
+	if err := json.Unmarshal(m.Content, &c); err != nil {
+		k.badRequest(z, m, "comm_info_reply", err)
+		return
+	}
+	comms := map[string]any{}
+	if h, ok := k.engine.(cell.CommHandler); ok {
+		for id, target := range h.Comms(c.TargetName) {
+			comms[id] = map[string]string{"target_name": target}
+		}
+	}
+	k.reply(z, m, "comm_info_reply", map[string]any{"status": "ok", "comms": comms})
+}
+
+// handleComm hands a comm message from the front end to the engine. A
+// comm_open that no target takes is closed right away, as ipykernel
+// does, so the front end does not wait on it.
+func (k *Kernel) handleComm(m *message) {
+	var c struct {
+		CommID     string         `json:"comm_id"`
+		TargetName string         `json:"target_name"`
+		Data       map[string]any `json:"data"`
+	}
+	if err := json.Unmarshal(m.Content, &c); err != nil || c.CommID == "" {
+		k.log.Warn("bad comm message", "msg_type", m.Header.MsgType, "err", err)
+		return
+	}
+	msg := cell.CommMessage{Type: m.Header.MsgType, ID: c.CommID, Target: c.TargetName, Data: c.Data}
+	out := commSender{k: k, parent: m.RawHeader}
+	if h, ok := k.engine.(cell.CommHandler); ok {
+		if h.HandleComm(msg, out) || msg.Type != cell.CommOpen {
+			return
+		}
+	}
+	if msg.Type == cell.CommOpen {
+		out.SendComm(cell.CommMessage{Type: cell.CommClose, ID: c.CommID})
+	}
+}
+
+// commSender publishes comm messages on iopub, as children of the
+// message that opened the conversation.
+type commSender struct {
+	k      *Kernel
+	parent json.RawMessage
+}
+
+func (s commSender) SendComm(m cell.CommMessage) {
+	data := m.Data
+	if data == nil {
+		data = map[string]any{}
+	}
+	content := map[string]any{"comm_id": m.ID, "data": data}
+	if m.Type == cell.CommOpen {
+		content["target_name"] = m.Target
+	}
+	s.k.publish(m.Type, s.parent, content)
 }

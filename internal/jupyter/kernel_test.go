@@ -577,6 +577,90 @@ func TestUnknownAndCommMessages(t *testing.T) {
 	}
 }
 
+// commEngine is a fakeEngine that owns the comm target "echo": it keeps
+// the comms opened to it and sends every comm_msg's data back.
+type commEngine struct {
+	*fakeEngine
+	mu   sync.Mutex
+	open map[string]string
+}
+
+func (e *commEngine) Comms(target string) map[string]string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := map[string]string{}
+	for id, t := range e.open {
+		if target == "" || t == target {
+			out[id] = t
+		}
+	}
+	return out
+}
+
+func (e *commEngine) HandleComm(m cell.CommMessage, out cell.CommSender) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	switch m.Type {
+	case cell.CommOpen:
+		if m.Target != "echo" {
+			return false
+		}
+		e.open[m.ID] = m.Target
+	case cell.CommMsg:
+		if _, ok := e.open[m.ID]; ok {
+			out.SendComm(cell.CommMessage{Type: cell.CommMsg, ID: m.ID, Data: m.Data})
+		}
+	case cell.CommClose:
+		delete(e.open, m.ID)
+	}
+	return true
+}
+
+func TestCommsReachTheEngine(t *testing.T) {
+	eng := &commEngine{fakeEngine: newFakeEngine(nil), open: map[string]string{}}
+	tk := startKernel(t, eng, Options{})
+	c := tk.c
+
+	// A target the engine does not know is closed at once.
+	id := c.send(c.shell, "comm_open", map[string]any{"comm_id": "w-1", "target_name": "jupyter.widget", "data": map[string]any{}})
+	if got := types(c.iopubFor(id)); !slices.Equal(got, []string{"status:busy", "comm_close", "status:idle"}) {
+		t.Fatalf("comm_open of an unknown target: iopub %v", got)
+	}
+	id = c.send(c.shell, "comm_open", map[string]any{"comm_id": "e-1", "target_name": "echo", "data": map[string]any{}})
+	if got := types(c.iopubFor(id)); !slices.Equal(got, []string{"status:busy", "status:idle"}) {
+		t.Fatalf("comm_open of echo: iopub %v", got)
+	}
+	for _, tc := range []struct {
+		target string
+		want   int
+	}{{"", 1}, {"echo", 1}, {"other", 0}} {
+		c.send(c.shell, "comm_info_request", map[string]any{"target_name": tc.target})
+		r := contentOf(t, c.reply(c.shell, "comm_info_reply"))
+		comms := r["comms"].(map[string]any)
+		if len(comms) != tc.want {
+			t.Errorf("comm_info_request for %q: %v, want %d comms", tc.target, comms, tc.want)
+		}
+		if tc.want == 1 && comms["e-1"].(map[string]any)["target_name"] != "echo" {
+			t.Errorf("comm_info_request for %q: %v", tc.target, comms)
+		}
+	}
+
+	id = c.send(c.shell, "comm_msg", map[string]any{"comm_id": "e-1", "data": map[string]any{"address": "/x", "value": 7}})
+	msgs := c.iopubFor(id)
+	if got := types(msgs); !slices.Equal(got, []string{"status:busy", "comm_msg", "status:idle"}) {
+		t.Fatalf("comm_msg: iopub %v", got)
+	}
+	if cc := contentOf(t, msgs[1]); cc["comm_id"] != "e-1" || cc["data"].(map[string]any)["value"] != 7.0 {
+		t.Errorf("echoed comm_msg = %v", cc)
+	}
+
+	c.send(c.shell, "comm_close", map[string]any{"comm_id": "e-1", "data": map[string]any{}})
+	c.send(c.shell, "comm_info_request", map[string]any{})
+	if r := contentOf(t, c.reply(c.shell, "comm_info_reply")); len(r["comms"].(map[string]any)) != 0 {
+		t.Errorf("comm_info_reply after comm_close = %v", r)
+	}
+}
+
 func TestRequestsAnsweredWhileCellRuns(t *testing.T) {
 	release := make(chan struct{})
 	e := newFakeEngine(func(ctx context.Context, req cell.Request, sink cell.Sink) cell.Result {

@@ -2,17 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 	"sync"
 
 	"github.com/gopar/gopar/internal/cell"
 	"github.com/gopar/gopar/internal/engine"
+	"github.com/gopar/gopar/internal/ipynb"
 )
 
 // runArgs are the arguments of "gopar run".
@@ -75,26 +73,20 @@ func runNotebookCommand(ctx context.Context, args []string, stdout, stderr io.Wr
 // the notebook with their outputs to out. Fields it does not know are
 // kept as they are.
 func runNotebook(ctx context.Context, eng *engine.Engine, path, out string, keepGoing bool, log io.Writer) (failed int, err error) {
-	raw, err := os.ReadFile(path)
+	nb, err := ipynb.Read(path)
 	if err != nil {
-		return 0, fmt.Errorf("read notebook: %w", err)
+		return 0, err
 	}
-	var nb map[string]any
-	if err := json.Unmarshal(raw, &nb); err != nil {
-		return 0, fmt.Errorf("read notebook %s: %w", path, err)
-	}
-	cells, _ := nb["cells"].([]any)
 	count := 0
-	for i, c := range cells {
-		cm, ok := c.(map[string]any)
-		if !ok || cm["cell_type"] != "code" {
+	for i, cm := range nb.Cells {
+		if cm["cell_type"] != "code" {
 			continue
 		}
 		if failed > 0 && !keepGoing {
 			break
 		}
 		count++
-		code := sourceText(cm["source"])
+		code := ipynb.Source(cm)
 		rec := &outputs{}
 		res := eng.Execute(ctx, cell.Request{Code: code, Count: count}, rec)
 		if res.Value != nil {
@@ -116,30 +108,10 @@ func runNotebook(ctx context.Context, eng *engine.Engine, path, out string, keep
 			break
 		}
 	}
-	b, err := json.MarshalIndent(nb, "", " ")
-	if err != nil {
-		return failed, fmt.Errorf("write notebook: %w", err)
-	}
-	if err := os.WriteFile(out, append(b, '\n'), 0o644); err != nil {
-		return failed, fmt.Errorf("write notebook: %w", err)
+	if err := nb.Write(out); err != nil {
+		return failed, err
 	}
 	return failed, nil
-}
-
-func sourceText(v any) string {
-	switch s := v.(type) {
-	case string:
-		return s
-	case []any:
-		var b strings.Builder
-		for _, l := range s {
-			if t, ok := l.(string); ok {
-				b.WriteString(t)
-			}
-		}
-		return b.String()
-	}
-	return ""
 }
 
 // outputs collects a cell's outputs in nbformat's shape. Which display

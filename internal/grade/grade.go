@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/gopar/gopar/internal/cell"
+	"github.com/gopar/gopar/internal/ipynb"
 	"github.com/gopar/gopar/parallel/check"
 )
 
@@ -82,7 +83,7 @@ type Options struct {
 // which should be fresh, and grades them. Cancelling ctx stops grading.
 func Notebook(ctx context.Context, run cell.Runner, path string, opts Options) NotebookResult {
 	res := NotebookResult{Notebook: path}
-	nb, err := readNotebook(path)
+	nb, err := ipynb.Read(path)
 	if err != nil {
 		res.Error = err.Error()
 		return res
@@ -95,11 +96,11 @@ func Notebook(ctx context.Context, run cell.Runner, path string, opts Options) N
 		}
 	}
 	count := 0
-	for i, c := range nb.cells {
+	for i, c := range nb.Cells {
 		if c["cell_type"] != "code" {
 			continue
 		}
-		m, src := nbgraderMeta(c), source(c)
+		m, src := nbgraderMeta(c), ipynb.Source(c)
 		if teacher != nil {
 			m, src = teacher.use(m, src)
 		}
@@ -159,12 +160,12 @@ type teacherCells struct {
 }
 
 func readTeacher(path string) (*teacherCells, error) {
-	nb, err := readNotebook(path)
+	nb, err := ipynb.Read(path)
 	if err != nil {
 		return nil, err
 	}
 	t := &teacherCells{graded: map[string]meta{}, locked: map[string]string{}, used: map[string]bool{}}
-	for _, c := range nb.cells {
+	for _, c := range nb.Cells {
 		m := nbgraderMeta(c)
 		if c["cell_type"] != "code" || m.GradeID == "" || m.Solution {
 			continue
@@ -174,7 +175,7 @@ func readTeacher(path string) (*teacherCells, error) {
 			t.graded[m.GradeID] = m
 		}
 		if m.Grade || m.Locked {
-			t.locked[m.GradeID] = source(c)
+			t.locked[m.GradeID] = ipynb.Source(c)
 		}
 	}
 	return t, nil

@@ -1,27 +1,31 @@
 package grade
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/gopar/gopar/internal/ipynb"
+)
 
 // Student writes the student version of the teacher's notebook at path to
 // out: solution regions replaced (StripSolutions; nbgrader's solution
 // cells are solution cells as a whole), outputs and execution counts
 // cleared, nbgrader's metadata kept.
 func Student(path, out string) error {
-	nb, err := readNotebook(path)
+	nb, err := ipynb.Read(path)
 	if err != nil {
 		return err
 	}
-	for i, c := range nb.cells {
+	for i, c := range nb.Cells {
 		if c["cell_type"] != "code" {
 			continue
 		}
-		src, err := StripSolutions(source(c), nbgraderMeta(c).Solution)
+		src, err := StripSolutions(ipynb.Source(c), nbgraderMeta(c).Solution)
 		if err != nil {
 			return fmt.Errorf("%s: cell %d: %w", path, i+1, err)
 		}
-		setSource(c, src)
+		ipynb.SetSource(c, src)
 		c["outputs"] = []any{}
 		c["execution_count"] = nil
 	}
-	return nb.write(out)
+	return nb.Write(out)
 }

@@ -59,6 +59,8 @@ type directBuilder struct {
 	// kernel's first cell does not pay for go list when an earlier kernel
 	// resolved the same imports against the same requirements.
 	cacheDir string
+	// fixedDirs hold sources that never change (Options.FixedDirs).
+	fixedDirs []string
 
 	toolsOnce sync.Once
 	tools     toolchain
@@ -243,7 +245,7 @@ func (d *directBuilder) resolve(ctx context.Context, set []string, env []string,
 			return nil, errNotDirect
 		}
 		fmt.Fprintf(&cfgText, "packagefile %s=%s\n", p.ImportPath, p.Export)
-		if !p.Standard && (p.Module == nil || !inModuleCache(p.Dir, p.Module.Dir)) {
+		if !p.Standard && (p.Module == nil || !inModuleCache(p.Dir, p.Module.Dir)) && !d.fixed(p.Dir) {
 			cfg.local[p.Dir] = dirFingerprint(p.Dir)
 		}
 	}
@@ -364,6 +366,17 @@ func (s storedConfig) save(cfg *importConfig) {
 // module cache, where its source cannot change.
 func inModuleCache(pkgDir, modDir string) bool {
 	return modDir != "" && strings.Contains(filepath.ToSlash(modDir), "/pkg/mod/") && strings.HasPrefix(pkgDir, modDir)
+}
+
+// fixed reports whether dir is in one of the directories whose sources
+// do not change.
+func (d *directBuilder) fixed(dir string) bool {
+	for _, f := range d.fixedDirs {
+		if rel, err := filepath.Rel(f, dir); err == nil && filepath.IsLocal(rel) {
+			return true
+		}
+	}
+	return false
 }
 
 // fresh reports whether every local package's files are as they were.

@@ -58,6 +58,24 @@ type Options struct {
 	// KernelID is the id Jupyter gave the kernel, by which the notebook
 	// page reaches it for widgets and %wasm. Empty: $GONB_JUPYTER_KERNEL_ID.
 	KernelID string
+	// MaxMemLimit and MaxTimeout, when positive, are limits a user may
+	// lower but not raise (an administrator's, for a class): the
+	// defaults, and the most %memlimit and %timeout accept.
+	MaxMemLimit int64
+	MaxTimeout  time.Duration
+	// Replace builds these module versions from their directories, in
+	// place, instead of from the user's module cache: a system install's
+	// shared modules, at the same paths for every user, so that a shared
+	// build cache serves them.
+	Replace []Replacement
+	// FixedDirs hold sources that do not change while kernels run (a
+	// system install's); their packages are not checked for edits.
+	FixedDirs []string
+}
+
+// Replacement is one module version built from a directory.
+type Replacement struct {
+	Path, Version, Dir string
 }
 
 // Engine runs cells. It is safe for concurrent use; executions run one
@@ -115,10 +133,11 @@ func New(opts Options) (*Engine, error) {
 		}
 		own = true
 	}
-	work, err := newWorkModule(filepath.Join(workDir, "module"), opts.ModuleDir, goBin)
+	work, err := newWorkModule(filepath.Join(workDir, "module"), opts.ModuleDir, goBin, opts.Replace)
 	if err != nil {
 		return nil, err
 	}
+	work.direct.fixedDirs = opts.FixedDirs
 	state, err := newStateStore(filepath.Join(workDir, "state"))
 	if err != nil {
 		return nil, err
@@ -133,13 +152,14 @@ func New(opts Options) (*Engine, error) {
 		cacheDir = ""
 	}
 	work.direct.cacheDir = cacheDir
-	lim := limits{memory: opts.MemLimit, timeout: max(opts.Timeout, 0)}
+	lim := limits{memory: opts.MemLimit, timeout: max(opts.Timeout, 0), maxMemory: max(opts.MaxMemLimit, 0), maxTimeout: max(opts.MaxTimeout, 0)}
 	switch {
 	case lim.memory == 0:
 		lim.memory = defaultMemLimit()
 	case lim.memory < 0:
 		lim.memory = 0
 	}
+	lim = lim.capped()
 	cwd, _ := os.Getwd()
 	pkgs := &pkgindex.Index{CacheDir: cacheDir}
 	// What the first cell needs, found while the user types it.

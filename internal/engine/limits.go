@@ -20,7 +20,52 @@ type limits struct {
 	memory int64
 	// timeout caps how long the program runs (%timeout).
 	timeout time.Duration
+	// maxMemory and maxTimeout, when positive, bound the two above: an
+	// administrator's limits, which a user may lower, not raise.
+	maxMemory  int64
+	maxTimeout time.Duration
 }
+
+// capped brings memory and timeout within the administrator's bounds.
+func (l limits) capped() limits {
+	if l.maxMemory > 0 && (l.memory == 0 || l.memory > l.maxMemory) {
+		l.memory = l.maxMemory
+	}
+	if l.maxTimeout > 0 && (l.timeout == 0 || l.timeout > l.maxTimeout) {
+		l.timeout = l.maxTimeout
+	}
+	return l
+}
+
+// checkMemory says why memory bytes (0: no cap) is above the
+// administrator's bound, if it is.
+func (l limits) checkMemory(memory int64) error {
+	if l.maxMemory > 0 && (memory == 0 || memory > l.maxMemory) {
+		return fmt.Errorf("this server allows at most %s", humanBytes(l.maxMemory))
+	}
+	return nil
+}
+
+// checkTimeout says why timeout (0: none) is above the administrator's
+// bound, if it is.
+func (l limits) checkTimeout(timeout time.Duration) error {
+	if l.maxTimeout > 0 && (timeout == 0 || timeout > l.maxTimeout) {
+		return fmt.Errorf("this server allows at most %v", l.maxTimeout)
+	}
+	return nil
+}
+
+// ParseMemLimit reads a size as %memlimit does (512MiB, 4GiB).
+func ParseMemLimit(s string) (int64, error) {
+	n, err := parseSize(s)
+	if err == nil && n < minMemLimit {
+		err = fmt.Errorf("%s is below the smallest cap, %s", humanBytes(n), humanBytes(minMemLimit))
+	}
+	return n, err
+}
+
+// ParseTimeout reads a time limit as %timeout does (30, 5m).
+func ParseTimeout(s string) (time.Duration, error) { return parseTimeout(s) }
 
 // minMemLimit is the smallest cap %memlimit accepts: a Go program with the
 // cell runtime needs a few MiB before it runs a line of the cell.

@@ -477,6 +477,9 @@ func (e *Engine) magicMemlimit(c magicCall) *cell.Error {
 	switch c.arg {
 	case "":
 	case "off":
+		if err := e.limits.checkMemory(0); err != nil {
+			return c.fail("%memlimit off: " + err.Error())
+		}
 		e.limits.memory = 0
 	default:
 		n, err := parseSize(c.arg)
@@ -485,6 +488,9 @@ func (e *Engine) magicMemlimit(c magicCall) *cell.Error {
 		}
 		if n < minMemLimit {
 			return c.fail(fmt.Sprintf("%%memlimit: %s is below the smallest cap, %s", humanBytes(n), humanBytes(minMemLimit)))
+		}
+		if err := e.limits.checkMemory(n); err != nil {
+			return c.fail("%memlimit: " + err.Error())
 		}
 		e.limits.memory = n
 	}
@@ -502,9 +508,15 @@ func (e *Engine) magicTimeout(c magicCall) *cell.Error {
 	switch c.arg {
 	case "":
 	case "off", "0":
+		if err := e.limits.checkTimeout(0); err != nil {
+			return c.fail("%timeout off: " + err.Error())
+		}
 		e.limits.timeout = 0
 	default:
 		d, err := parseTimeout(c.arg)
+		if err == nil {
+			err = e.limits.checkTimeout(d)
+		}
 		if err != nil {
 			return c.fail("%timeout: " + err.Error())
 		}

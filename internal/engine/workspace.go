@@ -48,7 +48,7 @@ var moduleLine = regexp.MustCompile(`(?m)^module\s+\S+\s*$`)
 // requirements are the kernel module's own, so every package the kernel
 // module can reach (gonum, gonbui, ...) is available to cells from the
 // module cache.
-func newWorkModule(dir, moduleDir, goBin string) (*workModule, error) {
+func newWorkModule(dir, moduleDir, goBin string, replace []Replacement) (*workModule, error) {
 	gomod, err := os.ReadFile(filepath.Join(moduleDir, "go.mod"))
 	if err != nil {
 		return nil, fmt.Errorf("read kernel module: %w", err)
@@ -63,6 +63,9 @@ func newWorkModule(dir, moduleDir, goBin string) (*workModule, error) {
 	}
 	text := moduleLine.ReplaceAllString(string(gomod), "module gopar.cells")
 	text += fmt.Sprintf("\nrequire %s v0.0.0\n\nreplace %[1]s => %s\n", kernelModule, absModule)
+	for _, r := range replace {
+		text += fmt.Sprintf("replace %s %s => %s\n", r.Path, r.Version, r.Dir)
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("work dir: %w", err)
 	}

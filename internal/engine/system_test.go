@@ -1,0 +1,107 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLimitsCapped(t *testing.T) {
+	const gib = 1 << 30
+	for _, tc := range []struct {
+		name string
+		in   limits
+		want limits
+	}{
+		{"no bounds", limits{memory: 8 * gib}, limits{memory: 8 * gib}},
+		{"default above the bound", limits{memory: 8 * gib, maxMemory: 2 * gib}, limits{memory: 2 * gib, maxMemory: 2 * gib}},
+		{"no cap is above any bound", limits{maxMemory: 2 * gib}, limits{memory: 2 * gib, maxMemory: 2 * gib}},
+		{"lower stays", limits{memory: gib, maxMemory: 2 * gib}, limits{memory: gib, maxMemory: 2 * gib}},
+		{"no timeout under a bound", limits{maxTimeout: time.Minute}, limits{timeout: time.Minute, maxTimeout: time.Minute}},
+		{"shorter timeout stays", limits{timeout: time.Second, maxTimeout: time.Minute}, limits{timeout: time.Second, maxTimeout: time.Minute}},
+	} {
+		if got := tc.in.capped(); got != tc.want {
+			t.Errorf("%s: %+v.capped() = %+v, want %+v", tc.name, tc.in, got, tc.want)
+		}
+	}
+}
+
+// TestAdministratorLimits: the limits of a system install are every
+// kernel's defaults, which a user may lower and not raise.
+func TestAdministratorLimits(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(Options{ModuleDir: root, WorkDir: t.TempDir(), MemLimit: 8 << 30, MaxMemLimit: 256 << 20, MaxTimeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	r := &runner2{t: t, e: e}
+	for _, tc := range []struct {
+		cell, want, wantErr string
+	}{
+		{cell: "%memlimit", want: "memlimit: 256.0 MiB\n"},
+		{cell: "%timeout", want: "timeout: 10s\n"},
+		{cell: "%memlimit 1GiB", wantErr: "%memlimit: this server allows at most 256.0 MiB"},
+		{cell: "%memlimit off", wantErr: "%memlimit off: this server allows at most 256.0 MiB"},
+		{cell: "%timeout 20", wantErr: "%timeout: this server allows at most 10s"},
+		{cell: "%timeout off", wantErr: "%timeout off: this server allows at most 10s"},
+		{cell: "%memlimit 128MiB", want: "memlimit: 128.0 MiB\n"},
+		{cell: "%memlimit 256MiB", want: "memlimit: 256.0 MiB\n"},
+		{cell: "%timeout 5", want: "timeout: 5s\n"},
+	} {
+		res, rec := r.exec(tc.cell)
+		if tc.wantErr != "" {
+			if res.Err == nil || res.Err.Name != "MagicError" || !strings.Contains(res.Err.Value, tc.wantErr) {
+				t.Errorf("%s: error %+v, want a MagicError containing %q", tc.cell, res.Err, tc.wantErr)
+			}
+			continue
+		}
+		if res.Err != nil || rec.Stdout() != tc.want {
+			t.Errorf("%s: %q, %+v; want %q", tc.cell, rec.Stdout(), res.Err, tc.want)
+		}
+	}
+}
+
+func TestWorkModuleReplacements(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	shared := filepath.Join(dir, "shared", "gonum.org", "v1", "gonum@v0.17.0")
+	w, err := newWorkModule(filepath.Join(dir, "work"), root, "go", []Replacement{{Path: "gonum.org/v1/gonum", Version: "v0.17.0", Dir: shared}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gomod, err := os.ReadFile(filepath.Join(w.dir, "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"replace github.com/gopar/gopar => " + root + "\n", "replace gonum.org/v1/gonum v0.17.0 => " + shared + "\n"} {
+		if !strings.Contains(string(gomod), want) {
+			t.Errorf("go.mod lacks %q:\n%s", want, gomod)
+		}
+	}
+	if string(w.initial.mod) != string(gomod) {
+		t.Error("%reset go.mod would drop the replacements")
+	}
+	w.direct.fixedDirs = []string{filepath.Join(dir, "shared")}
+	for _, tc := range []struct {
+		dir  string
+		want bool
+	}{
+		{shared, true},
+		{filepath.Join(shared, "mat"), true},
+		{filepath.Join(dir, "shared2", "x"), false},
+		{filepath.Join(dir, "work"), false},
+	} {
+		if got := w.direct.fixed(tc.dir); got != tc.want {
+			t.Errorf("fixed(%s) = %v, want %v", tc.dir, got, tc.want)
+		}
+	}
+}

@@ -22,6 +22,7 @@ import (
 	"syscall"
 
 	"github.com/gopar/gopar/internal/assist"
+	"github.com/gopar/gopar/internal/cacheprog"
 	"github.com/gopar/gopar/internal/cell"
 	"github.com/gopar/gopar/internal/engine"
 	"github.com/gopar/gopar/internal/grade"
@@ -72,7 +73,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case "install":
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
-		return install.Command(ctx, args[1:], stdout, warm)
+		return install.Command(ctx, args[1:], stdout, install.Warmers{User: warm, System: warmSystem})
+	case "cacheprog":
+		// What GOCACHEPROG names under a system install: not for people.
+		return cacheprog.Command(context.Background(), args[1:], os.Stdin, stdout, stderr)
 	case "run":
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		defer stop()
@@ -106,11 +110,15 @@ func version() string {
 // newEngine prepares a cell engine backed by the module source built
 // into this binary.
 func newEngine(log *slog.Logger) (*engine.Engine, error) {
-	dir, err := extractModule()
-	if err != nil {
-		return nil, err
+	opts := engine.Options{Logger: log, Version: version()}
+	if !useSystemInstall(&opts, log) {
+		dir, err := extractModule()
+		if err != nil {
+			return nil, err
+		}
+		opts.ModuleDir = dir
 	}
-	return engine.New(engine.Options{ModuleDir: dir, Logger: log, Version: version()})
+	return engine.New(opts)
 }
 
 // notebookEngine is what the kernel serves: the engine runs cells, code

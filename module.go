@@ -26,6 +26,16 @@ var moduleSource embed.FS
 // extractModule writes the embedded module source to the user's cache
 // directory, once per distinct content, and returns its path.
 func extractModule() (string, error) {
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		cache = os.TempDir()
+	}
+	return extractModuleInto(filepath.Join(cache, "gopar"))
+}
+
+// moduleName is the name of the directory the embedded module source is
+// extracted to, which changes with its content, and the files it holds.
+func moduleName() (string, []string, error) {
 	h := sha256.New()
 	var files []string
 	err := fs.WalkDir(moduleSource, ".", func(path string, d fs.DirEntry, err error) error {
@@ -45,13 +55,19 @@ func extractModule() (string, error) {
 		return nil
 	})
 	if err != nil {
-		return "", fmt.Errorf("read built-in module: %w", err)
+		return "", nil, fmt.Errorf("read built-in module: %w", err)
 	}
-	cache, err := os.UserCacheDir()
+	return "module-" + hex.EncodeToString(h.Sum(nil))[:16], files, nil
+}
+
+// extractModuleInto writes the embedded module source into parent, once
+// per distinct content, and returns its path.
+func extractModuleInto(parent string) (string, error) {
+	name, files, err := moduleName()
 	if err != nil {
-		cache = os.TempDir()
+		return "", err
 	}
-	dir := filepath.Join(cache, "gopar", "module-"+hex.EncodeToString(h.Sum(nil))[:16])
+	dir := filepath.Join(parent, name)
 	if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
 		return dir, nil
 	}
@@ -117,7 +133,13 @@ func warmEngine(ctx context.Context, eng *engine.Engine) error {
 	// The warm cell fills the build cache; a plain one also leaves the
 	// resolved dependencies of the commonest imports for a new kernel's
 	// first cell.
-	for i, code := range []string{warmCell, `fmt.Println("warm")`} {
+	return warmCells(ctx, eng, warmCell, `fmt.Println("warm")`)
+}
+
+// warmCells runs cells in eng, one after another, stopping at the first
+// that fails.
+func warmCells(ctx context.Context, eng *engine.Engine, cells ...string) error {
+	for i, code := range cells {
 		var rec celltest.Recorder
 		res := eng.Execute(ctx, cell.Request{Code: code, Count: i + 1}, &rec)
 		if res.Err != nil {

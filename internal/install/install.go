@@ -16,6 +16,8 @@ import (
 	"regexp"
 	"runtime"
 	"strings"
+
+	"github.com/gopar/gopar/internal/system"
 )
 
 // Default names of the kernelspec, as front ends show and select it.
@@ -58,6 +60,25 @@ type Options struct {
 	// Go is the go binary the kernel builds cells with; empty means $GOPAR_GO
 	// or, when that is unset, the go found on PATH.
 	Go string
+	// System is the directory of a system install (see package system)
+	// that kernels started from this kernelspec use; empty: none.
+	System string
+}
+
+// System is what `gopar install --system` prepares for every user: the
+// shared caches in Dir, and the limits every kernel starts with, as the
+// administrator wrote them (empty: none).
+type System struct {
+	Dir      string
+	MemLimit string
+	Timeout  string
+}
+
+// Warmers prepare the caches: User those of the user running the
+// install, System the shared ones of a system install. Either may be nil.
+type Warmers struct {
+	User   func(context.Context) error
+	System func(context.Context, System) error
 }
 
 // nameRE is the set of kernelspec names jupyter_client accepts.
@@ -75,13 +96,15 @@ type Spec struct {
 
 // Command is `gopar install`: it parses args (the flags after "install"),
 // writes the kernelspec, reports what it wrote on stdout and then, unless
-// --no-warm is given, calls warm to prepare the module and build caches.
-// warm may be nil.
-func Command(ctx context.Context, args []string, stdout io.Writer, warm func(context.Context) error) error {
+// --no-warm is given, calls warm.User to prepare the module and build
+// caches. With --system, warm.System prepares the shared caches first, and
+// the kernelspec is written only when they are ready.
+func Command(ctx context.Context, args []string, stdout io.Writer, warm Warmers) error {
 	fs := flag.NewFlagSet("gopar install", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var opts Options
-	var user, noWarm bool
+	var user, noWarm, systemWide bool
+	var sys System
 	fs.StringVar(&opts.Name, "name", DefaultName, "kernelspec `name`")
 	fs.StringVar(&opts.DisplayName, "display-name", DefaultDisplayName, "`name` shown by Jupyter front ends")
 	fs.StringVar(&opts.Prefix, "prefix", "", "install into `DIR`/share/jupyter/kernels/NAME")
@@ -89,6 +112,9 @@ func Command(ctx context.Context, args []string, stdout io.Writer, warm func(con
 	fs.BoolVar(&user, "user", false, "install for the current user (the default)")
 	fs.StringVar(&opts.InterruptMode, "interrupt-mode", InterruptSignal, "how Jupyter interrupts a cell, `mode` signal (SIGINT) or message (interrupt_request)")
 	fs.BoolVar(&noWarm, "no-warm", false, "do not prepare the module and build caches")
+	fs.BoolVar(&systemWide, "system", false, "install for every user: the kernelspec in PREFIX/share/jupyter, shared read-only caches in PREFIX/lib/gopar (PREFIX is /usr/local unless --prefix)")
+	fs.StringVar(&sys.MemLimit, "memlimit", "", "with --system: every kernel's memory cap, which users may lower but not raise (`SIZE`, such as 4GiB)")
+	fs.StringVar(&sys.Timeout, "timeout", "", "with --system: every kernel's time limit for a cell, which users may lower but not raise (`SECONDS`, or such as 5m)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(stdout, "usage: gopar install [flags]")
@@ -104,6 +130,13 @@ func Command(ctx context.Context, args []string, stdout io.Writer, warm func(con
 	}
 	if user && (opts.Prefix != "" || opts.JupyterDir != "") {
 		return errors.New("install: --user cannot be combined with --prefix or --jupyter-dir")
+	}
+	if systemWide {
+		if err := prepareSystem(ctx, &opts, sys, user, noWarm, stdout, warm.System); err != nil {
+			return fmt.Errorf("install: %w", err)
+		}
+	} else if sys.MemLimit != "" || sys.Timeout != "" {
+		return errors.New("install: --memlimit and --timeout set the limits of a system install; use them with --system (a user sets them in a notebook with %memlimit and %timeout)")
 	}
 
 	dir, err := WriteSpec(opts)
@@ -124,11 +157,15 @@ func Command(ctx context.Context, args []string, stdout io.Writer, warm func(con
 		fmt.Fprintf(stdout, "warning: %s looks like a temporary build (go run); the kernelspec will stop working when it is removed. Use go install, then run gopar install.\n", spec.Argv[0])
 	}
 
-	if noWarm || warm == nil {
+	if opts.System != "" {
+		fmt.Fprintf(stdout, "  shared caches:  %s\n", opts.System)
+		return nil
+	}
+	if noWarm || warm.User == nil {
 		return nil
 	}
 	fmt.Fprintln(stdout, "Warming the module and build caches (the first time takes a minute or two)...")
-	if err := warm(ctx); err != nil {
+	if err := warm.User(ctx); err != nil {
 		return fmt.Errorf("install: kernelspec installed in %s, but warming the caches failed: %w", dir, err)
 	}
 	fmt.Fprintln(stdout, "Caches are warm.")
@@ -228,16 +265,20 @@ func BuildSpec(opts Options) (Spec, error) {
 	if err != nil {
 		return Spec{}, err
 	}
+	env := map[string]string{
+		goEnv:  goBin,
+		"PATH": prependPath(filepath.Dir(goBin), os.Getenv("PATH")),
+	}
+	if opts.System != "" {
+		env[system.Env] = opts.System
+	}
 	return Spec{
 		Argv:          []string{exe, "kernel", "{connection_file}"},
 		DisplayName:   display,
 		Language:      "go",
 		InterruptMode: mode,
-		Env: map[string]string{
-			goEnv:  goBin,
-			"PATH": prependPath(filepath.Dir(goBin), os.Getenv("PATH")),
-		},
-		Metadata: map[string]any{},
+		Env:           env,
+		Metadata:      map[string]any{},
 	}, nil
 }
 

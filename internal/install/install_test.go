@@ -453,7 +453,7 @@ func TestCommand(t *testing.T) {
 				return tt.warmErr
 			}
 			var out bytes.Buffer
-			err := Command(ctx, args, &out, warm)
+			err := Command(ctx, args, &out, Warmers{User: warm})
 			if tt.wantErr != "" {
 				want := strings.ReplaceAll(tt.wantErr, "DIR", dir)
 				if err == nil || !strings.Contains(err.Error(), want) {
@@ -493,7 +493,7 @@ func TestCommand(t *testing.T) {
 func TestCommandNilWarm(t *testing.T) {
 	t.Setenv("GOPAR_GO", fakeBinary(t, "go"))
 	dir := t.TempDir()
-	if err := Command(context.Background(), []string{"--jupyter-dir", dir}, new(bytes.Buffer), nil); err != nil {
+	if err := Command(context.Background(), []string{"--jupyter-dir", dir}, new(bytes.Buffer), Warmers{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ReadSpec(filepath.Join(dir, "kernels", "gopar")); err != nil {

@@ -67,6 +67,7 @@ func applySystem(opts *engine.Options, cfg *system.Config) {
 	}
 	opts.FixedDirs = []string{cfg.ModuleDir, cfg.ModCache, filepath.Join(cfg.Dir, system.NoGoModName)}
 	opts.MaxMemLimit, opts.MaxTimeout = cfg.MemLimit, cfg.Timeout
+	opts.SharedBuildCache = cfg.BuildCache
 }
 
 // warmSystem is `gopar install --system`'s work: it extracts the module

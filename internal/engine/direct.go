@@ -61,6 +61,9 @@ type directBuilder struct {
 	cacheDir string
 	// fixedDirs hold sources that never change (Options.FixedDirs).
 	fixedDirs []string
+	// sharedCache is a build cache others filled (Options.SharedBuildCache).
+	sharedCache string
+	verified    sync.Map // archive path in sharedCache -> true once it hashed right
 
 	toolsOnce sync.Once
 	tools     toolchain
@@ -186,7 +189,7 @@ func (d *directBuilder) config(ctx context.Context, imports []string, inputs str
 	// What go list answers depends on the environment too.
 	key += "\n" + goEnvKey(env)
 	stored := d.stored(key)
-	if cfg = stored.load(); cfg == nil {
+	if cfg = stored.load(d.archiveOK); cfg == nil {
 		var err error
 		if cfg, err = d.resolve(ctx, set, env, progress); err != nil {
 			return nil, err
@@ -305,10 +308,45 @@ type storedConfigData struct {
 	Local map[string]string
 }
 
-// load returns the stored resolution when every archive it names is still
-// in the build cache (which trims what is not used) and every local
-// package is unchanged; otherwise nil.
-func (s storedConfig) load() *importConfig {
+// archiveOK reports whether a compiled archive a stored resolution names
+// can be linked: it is still in the build cache (which trims what is not
+// used) and, when it is in the shared cache, its content hashes to the
+// output ID its name carries, checked once per kernel. The go command
+// checks shared archives through the cache program; a stored resolution
+// skips the go command, so the kernel checks them itself, and a damaged
+// one sends the cell back to the go command, which builds it again.
+func (d *directBuilder) archiveOK(path string) bool {
+	info, err := os.Stat(path)
+	if err != nil || !info.Mode().IsRegular() {
+		return false
+	}
+	if d.sharedCache == "" || !strings.HasPrefix(path, d.sharedCache+string(filepath.Separator)) {
+		return true
+	}
+	if _, ok := d.verified.Load(path); ok {
+		return true
+	}
+	id, ok := strings.CutSuffix(filepath.Base(path), "-d")
+	want, err := hex.DecodeString(id)
+	if !ok || err != nil || len(want) != sha256.Size {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil || !bytes.Equal(h.Sum(nil), want) {
+		return false
+	}
+	d.verified.Store(path, true)
+	return true
+}
+
+// load returns the stored resolution when every archive it names passes
+// archiveOK and every local package is unchanged; otherwise nil.
+func (s storedConfig) load(archiveOK func(string) bool) *importConfig {
 	if s.file == "" {
 		return nil
 	}
@@ -325,7 +363,7 @@ func (s storedConfig) load() *importConfig {
 		if !ok {
 			return nil
 		}
-		if _, err := os.Stat(archive); err != nil {
+		if !archiveOK(archive) {
 			return nil
 		}
 	}

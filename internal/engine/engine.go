@@ -71,6 +71,11 @@ type Options struct {
 	// FixedDirs hold sources that do not change while kernels run (a
 	// system install's); their packages are not checked for edits.
 	FixedDirs []string
+	// SharedBuildCache is a build cache others filled (a system
+	// install's), which the go command reads through a cache program that
+	// checks what it uses; a compiled archive from it that a kept
+	// resolution names is checked the same way before it is linked.
+	SharedBuildCache string
 }
 
 // Replacement is one module version built from a directory.
@@ -138,6 +143,7 @@ func New(opts Options) (*Engine, error) {
 		return nil, err
 	}
 	work.direct.fixedDirs = opts.FixedDirs
+	work.direct.sharedCache = opts.SharedBuildCache
 	state, err := newStateStore(filepath.Join(workDir, "state"))
 	if err != nil {
 		return nil, err

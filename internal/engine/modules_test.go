@@ -47,17 +47,17 @@ func TestStoredConfigMissesWhenAnArchiveIsGone(t *testing.T) {
 	d := &directBuilder{w: &workModule{dir: dir}, cacheDir: filepath.Join(dir, "cache")}
 	s := d.stored("key")
 	s.save(&importConfig{text: "packagefile fmt=" + archive + "\n", local: map[string]string{local: dirFingerprint(local)}})
-	if cfg := s.load(); cfg == nil || !strings.Contains(cfg.text, archive) {
+	if cfg := s.load(d.archiveOK); cfg == nil || !strings.Contains(cfg.text, archive) {
 		t.Fatalf("stored configuration did not load: %+v", cfg)
 	}
 	os.WriteFile(filepath.Join(local, "a.go"), []byte("package mylib // edited"), 0o644)
-	if cfg := s.load(); cfg != nil {
+	if cfg := s.load(d.archiveOK); cfg != nil {
 		t.Errorf("loaded a configuration whose local package changed")
 	}
 	os.WriteFile(filepath.Join(local, "a.go"), []byte("package mylib"), 0o644)
 	s.save(&importConfig{text: "packagefile fmt=" + archive + "\n", local: map[string]string{local: dirFingerprint(local)}})
 	os.Remove(archive)
-	if cfg := s.load(); cfg != nil {
+	if cfg := s.load(d.archiveOK); cfg != nil {
 		t.Errorf("loaded a configuration naming an archive the build cache dropped")
 	}
 }

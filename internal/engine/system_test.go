@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,5 +105,47 @@ func TestWorkModuleReplacements(t *testing.T) {
 		if got := w.direct.fixed(tc.dir); got != tc.want {
 			t.Errorf("fixed(%s) = %v, want %v", tc.dir, got, tc.want)
 		}
+	}
+}
+
+// TestStoredConfigChecksSharedArchives: a kept resolution naming an
+// archive of the shared build cache loads only while that archive hashes
+// to the output ID in its name; one in the user's own cache is trusted
+// as the go command trusts it.
+func TestStoredConfigChecksSharedArchives(t *testing.T) {
+	dir := t.TempDir()
+	shared := filepath.Join(dir, "shared")
+	content := []byte("!<arch>\ncompiled fmt")
+	sum := sha256.Sum256(content)
+	archive := filepath.Join(shared, hex.EncodeToString(sum[:1]), hex.EncodeToString(sum[:])+"-d")
+	os.MkdirAll(filepath.Dir(archive), 0o755)
+	os.WriteFile(archive, content, 0o644)
+	own := filepath.Join(dir, "own", "strconv.a")
+	os.MkdirAll(filepath.Dir(own), 0o755)
+	os.WriteFile(own, []byte("anything"), 0o644)
+	text := "packagefile fmt=" + archive + "\npackagefile strconv=" + own + "\n"
+
+	for _, tc := range []struct {
+		name   string
+		damage func()
+		want   bool
+	}{
+		{"intact", func() {}, true},
+		{"damaged shared archive", func() { os.WriteFile(archive, []byte("!<arch>\ncompiled fmT"), 0o644) }, false},
+		{"shared archive not named by its hash", func() {
+			os.Rename(archive, filepath.Join(filepath.Dir(archive), "fmt.a"))
+			archive = filepath.Join(filepath.Dir(archive), "fmt.a")
+			text = "packagefile fmt=" + archive + "\n"
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.damage()
+			d := &directBuilder{w: &workModule{dir: dir}, cacheDir: filepath.Join(dir, "cache"), sharedCache: shared}
+			s := d.stored("key")
+			s.save(&importConfig{text: text})
+			if cfg := s.load(d.archiveOK); (cfg != nil) != tc.want {
+				t.Errorf("loaded: %v, want %v", cfg != nil, tc.want)
+			}
+		})
 	}
 }

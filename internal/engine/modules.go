@@ -238,7 +238,9 @@ func (g *goLines) Write(p []byte) (int, error) {
 		}
 		line := string(g.partial[:i+1])
 		g.partial = g.partial[i+1:]
-		if strings.HasPrefix(line, "go: ") {
+		// gopar's cache program speaks to the user too: a damaged
+		// shared build cache entry, a shared cache refused.
+		if strings.HasPrefix(line, "go: ") || strings.HasPrefix(line, "gopar: ") {
 			g.sink(line)
 		}
 	}

@@ -25,13 +25,13 @@ func TestMissingModules(t *testing.T) {
 	}
 }
 
-func TestGoLinesPassesOnlyTheGoCommandsOwnLines(t *testing.T) {
+func TestGoLinesPassesOnlyLinesForTheUser(t *testing.T) {
 	var got []string
 	g := &goLines{sink: func(s string) { got = append(got, s) }}
-	for _, chunk := range []string{"go: down", "loading a.org/x v1.0.0\n# pkg\nmain.go:1: oops\n", "go: added a.org/x v1.0.0\npartial"} {
+	for _, chunk := range []string{"go: down", "loading a.org/x v1.0.0\n# pkg\nmain.go:1: oops\n", "go: added a.org/x v1.0.0\n", "gopar: shared build cache: damaged\npartial"} {
 		g.Write([]byte(chunk))
 	}
-	want := []string{"go: downloading a.org/x v1.0.0\n", "go: added a.org/x v1.0.0\n"}
+	want := []string{"go: downloading a.org/x v1.0.0\n", "go: added a.org/x v1.0.0\n", "gopar: shared build cache: damaged\n"}
 	if !slices.Equal(got, want) {
 		t.Errorf("passed %q, want %q", got, want)
 	}

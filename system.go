@@ -120,9 +120,6 @@ func warmSystem(ctx context.Context, sys install.System) error {
 	if err := cfg.Save(); err != nil {
 		return err
 	}
-	if err := removeOtherModules(sys.Dir, filepath.Base(cfg.ModuleDir)); err != nil {
-		return err
-	}
 	return ownerWritableOnly(sys.Dir)
 }
 
@@ -242,20 +239,6 @@ func copyWithGoMod(src, dst, path string) error {
 	if err != nil {
 		os.RemoveAll(tmp)
 		return fmt.Errorf("copy module %s: %w", path, err)
-	}
-	return nil
-}
-
-// removeOtherModules removes the module sources of earlier versions of
-// gopar: kernels of the new version build against keep.
-func removeOtherModules(dir, keep string) error {
-	old, _ := filepath.Glob(filepath.Join(dir, "module-*"))
-	for _, d := range old {
-		if filepath.Base(d) != keep {
-			if err := os.RemoveAll(d); err != nil {
-				return fmt.Errorf("remove the module of an earlier gopar: %w", err)
-			}
-		}
 	}
 	return nil
 }

@@ -70,9 +70,13 @@ class Hub:
             " 'scopes': ['admin:users', 'admin:servers', 'access:servers', 'list:users', 'read:users']}]",
         ]) + "\n")
         self.log = open(self.dir / "hub.log", "w")
+        # Debian installs the proxy's Node modules in /usr/share/nodejs,
+        # where a Node.js from elsewhere (NodeSource's) does not look.
+        env = dict(os.environ, NODE_PATH=os.pathsep.join(
+            p for p in (os.environ.get("NODE_PATH"), "/usr/share/nodejs") if p))
         self.proc = subprocess.Popen(
             ["jupyterhub", "-f", str(config)], cwd=self.dir, stdout=self.log, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            env=env, start_new_session=True)
         deadline = time.monotonic() + HUB_TIMEOUT
         while True:
             try:
@@ -97,7 +101,7 @@ class Hub:
     def start_server(self, user):
         """Starts user's server through the REST API and waits until the Hub
         says it is ready."""
-        self.api("POST", "/hub/api/users/%s" % user)
+        # The Hub added the allowed users when it started.
         self.api("POST", "/hub/api/users/%s/server" % user)
         deadline = time.monotonic() + HUB_TIMEOUT
         while True:
@@ -123,7 +127,7 @@ def execute(url, token, code, timeout=300):
 
     async def go():
         conn = await websocket.websocket_connect(
-            HTTPRequest(url, headers={"Authorization": "token " + token}), connect_timeout=60)
+            HTTPRequest(url, headers={"Authorization": "token " + token}, connect_timeout=60))
         msg_id = uuid.uuid4().hex
         conn.write_message(json.dumps({
             "header": {"msg_id": msg_id, "username": "teacher", "session": uuid.uuid4().hex,

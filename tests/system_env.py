@@ -28,24 +28,32 @@ def run(cmd, **kw):
 class Site:
     """A system install in a temporary prefix and the users of a class."""
 
-    def __init__(self, memlimit="2GiB", timeout="600"):
+    def __init__(self, memlimit="2GiB", timeout="600", prefix=None):
+        """Installs into a new temporary prefix, or uses the system install
+        already in prefix."""
         self.memlimit, self.timeout = memlimit, timeout
-        env = gopar_env.setup()
         self.tmp = Path(tempfile.mkdtemp(prefix="gopar-system-", dir="/tmp"))
         self.tmp.chmod(0o755)
-        self.prefix = self.tmp / "prefix"
-        (self.prefix / "bin").mkdir(parents=True)
-        self.binary = self.prefix / "bin" / "gopar"
-        shutil.copy(env.binary, self.binary)
-        self.binary.chmod(0o755)
         self.users = []
-        started = time.monotonic()
-        self.install_output = run(
-            [str(self.binary), "install", "--system", "--prefix", str(self.prefix),
-             "--memlimit", memlimit, "--timeout", timeout],
-            timeout=1800,
-        )
-        self.install_seconds = time.monotonic() - started
+        self.install_seconds = None
+        if prefix is not None:
+            self.prefix = Path(prefix).resolve()
+            self.binary = Path(json.loads(
+                (self.prefix / "share" / "jupyter" / "kernels" / "gopar" / "kernel.json").read_text())["argv"][0])
+        else:
+            env = gopar_env.setup()
+            self.prefix = self.tmp / "prefix"
+            (self.prefix / "bin").mkdir(parents=True)
+            self.binary = self.prefix / "bin" / "gopar"
+            shutil.copy(env.binary, self.binary)
+            self.binary.chmod(0o755)
+            started = time.monotonic()
+            self.install_output = run(
+                [str(self.binary), "install", "--system", "--prefix", str(self.prefix),
+                 "--memlimit", memlimit, "--timeout", timeout],
+                timeout=1800,
+            )
+            self.install_seconds = time.monotonic() - started
         self.shared = self.prefix / "lib" / "gopar"
         self.build_cache = self.shared / "build-cache"
 
@@ -95,12 +103,13 @@ _lock = threading.Lock()
 _site = None
 
 
-def site():
-    """The process's system install, made on first use."""
+def site(prefix=None):
+    """The process's system install, made on first use (or the one in
+    prefix)."""
     global _site
     with _lock:
         if _site is None:
-            _site = Site()
+            _site = Site(prefix=prefix)
             atexit.register(_site.remove)
         return _site
 

@@ -68,6 +68,7 @@ func applySystem(opts *engine.Options, cfg *system.Config) {
 	opts.FixedDirs = []string{cfg.ModuleDir, cfg.ModCache, filepath.Join(cfg.Dir, system.NoGoModName)}
 	opts.MaxMemLimit, opts.MaxTimeout = cfg.MemLimit, cfg.Timeout
 	opts.SharedBuildCache = cfg.BuildCache
+	opts.SharedCacheDir = filepath.Join(cfg.Dir, system.KernelCacheName)
 }
 
 // warmSystem is `gopar install --system`'s work: it extracts the module
@@ -112,7 +113,8 @@ func warmSystem(ctx context.Context, sys install.System) error {
 	if cfg.Modules, err = sharedModules(ctx, cfg); err != nil {
 		return err
 	}
-	opts := engine.Options{CacheDir: "off"}
+	// The resolved imports of the first cells are kept for every kernel.
+	opts := engine.Options{CacheDir: filepath.Join(cfg.Dir, system.KernelCacheName)}
 	applySystem(&opts, cfg)
 	if err := warmWith(ctx, opts, append([]string{everyPackageCell(), warmCell}, firstCells...)...); err != nil {
 		return err

@@ -64,6 +64,8 @@ type directBuilder struct {
 	// sharedCache is a build cache others filled (Options.SharedBuildCache).
 	sharedCache string
 	verified    sync.Map // archive path in sharedCache -> true once it hashed right
+	// sharedConfigs holds resolutions a system install kept, read-only.
+	sharedConfigs string
 
 	toolsOnce sync.Once
 	tools     toolchain
@@ -172,14 +174,7 @@ type listedPackage struct {
 // from the build cache) unless a resolution whose local sources are
 // unchanged is at hand.
 func (d *directBuilder) config(ctx context.Context, imports []string, inputs string, env []string, progress io.Writer) (*importConfig, error) {
-	set := append([]string{"runtime"}, imports...)
-	slices.Sort(set)
-	set = slices.Compact(set)
-	// Requirements change what an import resolves to (%goget, !*go get,
-	// a go.work), and so do edits under tracked paths.
-	gomod, _ := os.ReadFile(filepath.Join(d.w.dir, "go.mod"))
-	gosum, _ := os.ReadFile(filepath.Join(d.w.dir, "go.sum"))
-	key := fmt.Sprintf("%x\n%x\n%s\n%s", sha256.Sum256(gomod), sha256.Sum256(gosum), inputs, strings.Join(set, "\n"))
+	set, key := d.importSetKey(imports, inputs)
 	d.mu.Lock()
 	cfg := d.configs[key]
 	d.mu.Unlock()
@@ -187,9 +182,12 @@ func (d *directBuilder) config(ctx context.Context, imports []string, inputs str
 		return cfg, nil
 	}
 	// What go list answers depends on the environment too.
-	key += "\n" + goEnvKey(env)
+	key += "\n" + d.envKey(env)
 	stored := d.stored(key)
-	if cfg = stored.load(d.archiveOK); cfg == nil {
+	if cfg = stored.load(d.archiveOK); cfg == nil && d.sharedConfigs != "" {
+		cfg = storedConfig{file: storedConfigFile(d.sharedConfigs, key), dir: d.w.dir}.load(d.archiveOK)
+	}
+	if cfg == nil {
 		var err error
 		if cfg, err = d.resolve(ctx, set, env, progress); err != nil {
 			return nil, err
@@ -203,6 +201,20 @@ func (d *directBuilder) config(ctx context.Context, imports []string, inputs str
 	d.configs[key] = cfg
 	d.mu.Unlock()
 	return cfg, nil
+}
+
+// importSetKey returns the set of packages a program with imports
+// depends on directly, and what identifies their resolution apart from
+// the environment.
+func (d *directBuilder) importSetKey(imports []string, inputs string) ([]string, string) {
+	set := append([]string{"runtime"}, imports...)
+	slices.Sort(set)
+	set = slices.Compact(set)
+	// Requirements change what an import resolves to (%goget, !*go get,
+	// a go.work), and so do edits under tracked paths.
+	gomod, _ := os.ReadFile(filepath.Join(d.w.dir, "go.mod"))
+	gosum, _ := os.ReadFile(filepath.Join(d.w.dir, "go.sum"))
+	return set, fmt.Sprintf("%x\n%x\n%s\n%s", sha256.Sum256(gomod), sha256.Sum256(gosum), inputs, strings.Join(set, "\n"))
 }
 
 func (d *directBuilder) resolve(ctx context.Context, set []string, env []string, progress io.Writer) (*importConfig, error) {
@@ -274,6 +286,21 @@ func (c *importConfig) write(dir string) error {
 	return nil
 }
 
+// envKey is goEnvKey, less where the caches are in a system install: there
+// the modules cells use are built in place from fixed directories and
+// archives are named by their content, so every user's kernel resolves
+// the same imports to the same archives, and a resolution the install
+// kept serves them all.
+func (d *directBuilder) envKey(env []string) string {
+	if d.sharedCache == "" {
+		return goEnvKey(env)
+	}
+	return goEnvKey(slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
+		name, _, _ := strings.Cut(kv, "=")
+		return name == "GOCACHE" || name == "GOMODCACHE" || name == "GOPATH"
+	}))
+}
+
 // goEnvKey is the part of the environment that changes what go list
 // resolves.
 func goEnvKey(env []string) string {
@@ -299,8 +326,12 @@ func (d *directBuilder) stored(key string) storedConfig {
 	if d.cacheDir == "" {
 		return storedConfig{}
 	}
+	return storedConfig{file: storedConfigFile(d.cacheDir, key), dir: d.w.dir}
+}
+
+func storedConfigFile(dir, key string) string {
 	h := sha256.Sum256([]byte(key))
-	return storedConfig{file: filepath.Join(d.cacheDir, "importcfg-"+hex.EncodeToString(h[:12])+".json"), dir: d.w.dir}
+	return filepath.Join(dir, "importcfg-"+hex.EncodeToString(h[:12])+".json")
 }
 
 type storedConfigData struct {

@@ -76,6 +76,10 @@ type Options struct {
 	// checks what it uses; a compiled archive from it that a kept
 	// resolution names is checked the same way before it is linked.
 	SharedBuildCache string
+	// SharedCacheDir holds what a system install kept of what CacheDir
+	// keeps (resolved dependencies of the imports of common first
+	// cells), read before the user's own cannot serve.
+	SharedCacheDir string
 }
 
 // Replacement is one module version built from a directory.
@@ -144,6 +148,7 @@ func New(opts Options) (*Engine, error) {
 	}
 	work.direct.fixedDirs = opts.FixedDirs
 	work.direct.sharedCache = opts.SharedBuildCache
+	work.direct.sharedConfigs = opts.SharedCacheDir
 	state, err := newStateStore(filepath.Join(workDir, "state"))
 	if err != nil {
 		return nil, err

@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -147,5 +149,41 @@ func TestStoredConfigChecksSharedArchives(t *testing.T) {
 				t.Errorf("loaded: %v, want %v", cfg != nil, tc.want)
 			}
 		})
+	}
+}
+
+// TestSharedResolutionsServeEveryUser: a resolution the install kept,
+// with its caches where the installer had them, serves a user whose
+// caches are elsewhere, without the go command.
+func TestSharedResolutionsServeEveryUser(t *testing.T) {
+	dir := t.TempDir()
+	shared := filepath.Join(dir, "build-cache")
+	content := []byte("!<arch>\ncompiled fmt")
+	sum := sha256.Sum256(content)
+	archive := filepath.Join(shared, hex.EncodeToString(sum[:1]), hex.EncodeToString(sum[:])+"-d")
+	os.MkdirAll(filepath.Dir(archive), 0o755)
+	os.WriteFile(archive, content, 0o644)
+	work := filepath.Join(dir, "work")
+	os.MkdirAll(work, 0o755)
+	os.WriteFile(filepath.Join(work, "go.mod"), []byte("module gopar.cells\n"), 0o644)
+	kept := filepath.Join(dir, "kernel-cache")
+
+	installer := &directBuilder{w: &workModule{dir: work}, cacheDir: kept, sharedCache: shared}
+	_, key := installer.importSetKey([]string{"fmt"}, "")
+	installerEnv := []string{"GOCACHE=" + shared, "GOMODCACHE=/usr/local/lib/gopar/mod", "GOFLAGS=-mod=mod"}
+	installer.stored(key + "\n" + installer.envKey(installerEnv)).save(&importConfig{text: "packagefile fmt=" + archive + "\n"})
+
+	user := &directBuilder{w: &workModule{dir: work, goBin: filepath.Join(dir, "no-go")}, cacheDir: filepath.Join(dir, "home", "cache"), sharedCache: shared, sharedConfigs: kept}
+	userEnv := []string{"GOCACHE=/home/student/.cache/go-build", "GOFLAGS=-mod=mod", "GOCACHEPROG=gopar cacheprog"}
+	cfg, err := user.config(context.Background(), []string{"fmt"}, "", userEnv, io.Discard)
+	if err != nil {
+		t.Fatalf("the kept resolution did not serve the user: %v", err)
+	}
+	if !strings.Contains(cfg.text, archive) {
+		t.Errorf("resolution %q does not name the shared archive", cfg.text)
+	}
+	// Other flags are another resolution.
+	if _, err := user.config(context.Background(), []string{"fmt"}, "", []string{"GOFLAGS=-race"}, io.Discard); err == nil {
+		t.Error("a resolution kept for other GOFLAGS served")
 	}
 }

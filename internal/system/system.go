@@ -27,9 +27,10 @@ const configFile = "config.json"
 
 // Names of the parts of an install, in its directory.
 const (
-	BuildCacheName = "build-cache" // the go command's layout
-	ModCacheName   = "mod"         // a GOMODCACHE
-	NoGoModName    = "modules"     // copies of modules without a go.mod, given one
+	BuildCacheName  = "build-cache"  // the go command's layout
+	ModCacheName    = "mod"          // a GOMODCACHE
+	NoGoModName     = "modules"      // copies of modules without a go.mod, given one
+	KernelCacheName = "kernel-cache" // what kernels keep between them (engine.Options.CacheDir)
 )
 
 // Dir is where an install under prefix keeps what kernels share.

@@ -104,6 +104,9 @@ func warmSystem(ctx context.Context, sys install.System) error {
 	os.Setenv("GOMODCACHE", cfg.ModCache)
 	os.Unsetenv("GOCACHEPROG")
 	os.Unsetenv(system.Env)
+	// Users' kernels do not see the administrator's environment: build
+	// as they will.
+	os.Unsetenv("GOFLAGS")
 
 	// Once to download the modules cells use, once to build them from
 	// where every kernel will.

@@ -119,7 +119,18 @@ func warmSystem(ctx context.Context, sys install.System) error {
 	// The resolved imports of the first cells are kept for every kernel.
 	opts := engine.Options{CacheDir: filepath.Join(cfg.Dir, system.KernelCacheName)}
 	applySystem(&opts, cfg)
-	if err := warmWith(ctx, opts, append([]string{everyPackageCell(), warmCell}, firstCells...)...); err != nil {
+	if err := warmWith(ctx, opts, everyPackageCell(), warmCell); err != nil {
+		return err
+	}
+	// A kernel's cells import what earlier cells did: each kind of first
+	// cell in a new kernel, and all of them one after another as a lesson
+	// starts, are the resolutions a new user's kernel meets first.
+	for _, cell := range firstCells {
+		if err := warmWith(ctx, opts, cell); err != nil {
+			return err
+		}
+	}
+	if err := warmWith(ctx, opts, firstCells...); err != nil {
 		return err
 	}
 	if err := cfg.Save(); err != nil {

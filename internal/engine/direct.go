@@ -175,14 +175,14 @@ type listedPackage struct {
 // unchanged is at hand.
 func (d *directBuilder) config(ctx context.Context, imports []string, inputs string, env []string, progress io.Writer) (*importConfig, error) {
 	set, key := d.importSetKey(imports, inputs)
+	// What go list answers depends on the environment too.
+	key += "\n" + d.envKey(env)
 	d.mu.Lock()
 	cfg := d.configs[key]
 	d.mu.Unlock()
 	if cfg != nil && cfg.fresh() {
 		return cfg, nil
 	}
-	// What go list answers depends on the environment too.
-	key += "\n" + d.envKey(env)
 	stored := d.stored(key)
 	if cfg = stored.load(d.archiveOK); cfg == nil && d.sharedConfigs != "" {
 		cfg = storedConfig{file: storedConfigFile(d.sharedConfigs, key), dir: d.w.dir}.load(d.archiveOK)

@@ -177,11 +177,15 @@ func prepare(name string, opts []Option, fns ...any) (*callState, error) {
 		if err != nil {
 			return nil, c.errorf("%w", err)
 		}
-		if cfg.endpoint == "" {
+		if cfg.endpoint == "" && cfg.runner == "" {
 			// Prism's workers here are goroutines of this process.
 			put(fname, v, false)
 		} else if r, ok := lookup(fname); !ok || !r.early {
-			return nil, c.errorf("%s is not registered: workers on %s run this program anew and find functions by name; call cluster.Register(%s) in an init function and cluster.Init() first in main (cells in the gopar kernel do both)", fname, cfg.endpoint, shortName(fname))
+			where := cfg.endpoint
+			if where == "" {
+				where = "runner " + cfg.runner
+			}
+			return nil, c.errorf("%s is not registered: workers on %s run this program anew and find functions by name; call cluster.Register(%s) in an init function and cluster.Init() first in main (cells in the gopar kernel do both)", fname, where, shortName(fname))
 		}
 		c.names = append(c.names, fname)
 	}

@@ -5,11 +5,14 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/gopar/gopar/internal/notebook"
 	"github.com/gopar/gopar/parallel"
 )
 
@@ -243,5 +246,45 @@ func TestContextCancelsTheJob(t *testing.T) {
 	// 400 items of 20 ms run 8 s; cancelled, the call ends well before.
 	if took > 6*time.Second {
 		t.Errorf("cancelled call took %v", took)
+	}
+}
+
+type fakeNotebook struct{}
+
+func (fakeNotebook) UpdateHTML(id, html string) {}
+func (fakeNotebook) UniqueID() string           { return "test" }
+
+// In a notebook SIGINT is the interrupt button: it cancels the job.
+func TestInterruptInANotebookCancelsTheJob(t *testing.T) {
+	prev := notebook.Attach(fakeNotebook{})
+	defer notebook.Attach(prev)
+	xs := make([]int, 400)
+	time.AfterFunc(500*time.Millisecond, func() { syscall.Kill(os.Getpid(), syscall.SIGINT) })
+	start := time.Now()
+	_, err := Map(xs, slowSquare, Shards(1))
+	if !errors.Is(err, ErrInterrupted) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want ErrInterrupted", err)
+	}
+	if took := time.Since(start); took > 6*time.Second {
+		t.Errorf("interrupted call took %v; 400 items of 20 ms take 8 s", took)
+	}
+}
+
+// A runner registered with Beam by name, here Prism's own registration,
+// as Dataflow's would be used.
+func TestRunnerByName(t *testing.T) {
+	got, err := Map([]int{1, 2, 3}, square, Runner("prism"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, []int{1, 4, 9}) {
+		t.Errorf("Map on Runner(prism) = %v", got)
+	}
+	_, err = Map([]int{1}, square, Runner("nosuchrunner"))
+	if err == nil || !strings.Contains(err.Error(), "nosuchrunner") {
+		t.Errorf("unknown runner: err = %v, want one naming it", err)
+	}
+	if _, err := Map([]int{1}, square, Runner("prism"), On("localhost:1")); err == nil || !strings.Contains(err.Error(), "exclude each other") {
+		t.Errorf("Runner with On: err = %v", err)
 	}
 }

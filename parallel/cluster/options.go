@@ -17,6 +17,7 @@ type Option struct {
 
 type config struct {
 	endpoint string // "": Prism in this process
+	runner   string // a runner registered with Beam, run through beam.Run
 	envType  string // "process", "docker", "external"; "" for the default
 	envCfg   string
 	temp     string // where workers write results; "": a local temporary directory
@@ -40,7 +41,12 @@ func configure(name string, opts []Option) (*config, error) {
 		}
 	}
 	if cfg.shards == 0 {
-		cfg.shards = runtime.GOMAXPROCS(0)
+		// Twice the cores: Prism runs each shard as one bundle, and a
+		// shard per core leaves cores idle when one finishes first.
+		cfg.shards = 2 * runtime.GOMAXPROCS(0)
+	}
+	if cfg.endpoint != "" && cfg.runner != "" {
+		return nil, fmt.Errorf("cluster.%s: options On and Runner exclude each other: On submits to a portable job server itself", name)
 	}
 	if cfg.endpoint == "" && cfg.envType != "" {
 		return nil, fmt.Errorf("cluster.%s: option Environment needs On: Prism in this process runs the workers itself", name)
@@ -64,6 +70,30 @@ func On(endpoint string) Option {
 			return errors.New("On(\"\"): endpoint must not be empty")
 		}
 		c.endpoint = endpoint
+		return nil
+	}}
+}
+
+// Runner runs the call with a runner registered with Beam under name,
+// through beam.Run, with the runner's options given by Flag. It is the way
+// to runners that are not portable job servers, Google Cloud Dataflow
+// above all: a program that imports
+// github.com/apache/beam/sdks/v2/go/pkg/beam/runners/dataflow (a cell
+// may, with an import line) runs
+//
+//	cluster.Map(xs, f, cluster.Runner("dataflow"),
+//		cluster.Flag("project", "my-project"), cluster.Flag("region", "europe-west1"),
+//		cluster.Flag("staging_location", "gs://my-bucket/staging"),
+//		cluster.TempLocation("gs://my-bucket/tmp"))
+//
+// Beam's runner then reports, and the progress shows only the start and
+// the end; Context stops the wait.
+func Runner(name string) Option {
+	return Option{func(c *config) error {
+		if name == "" {
+			return errors.New("Runner(\"\"): name must not be empty")
+		}
+		c.runner = name
 		return nil
 	}}
 }
@@ -108,7 +138,7 @@ func TempLocation(path string) Option {
 
 // Shards sets how many parts the items are split into, each its own
 // source in the pipeline and so the unit a runner runs in parallel. The
-// default is the number of cores of this machine; on a cluster, a few
+// default is twice the cores of this machine; on a cluster, give a few
 // times its worker slots.
 func Shards(n int) Option {
 	return Option{func(c *config) error {

@@ -49,9 +49,8 @@ func TestArchiveMatchesSource(t *testing.T) {
 		return
 	}
 	got := Files()
-	name := func(f txtar.File) string { return f.Name }
-	if !slices.Equal(mapNames(got, name), mapNames(want, name)) {
-		t.Fatalf("archive holds %v, parallel/cluster %v: run go test ./internal/clustersrc -run Archive -update", mapNames(got, name), mapNames(want, name))
+	if !slices.Equal(names(got), names(want)) {
+		t.Fatalf("archive holds %v, parallel/cluster %v: run go test ./internal/clustersrc -run Archive -update", names(got), names(want))
 	}
 	for i := range want {
 		if string(got[i].Data) != string(want[i].Data) {
@@ -63,10 +62,10 @@ func TestArchiveMatchesSource(t *testing.T) {
 	}
 }
 
-func mapNames(fs []txtar.File, f func(txtar.File) string) []string {
+func names(files []txtar.File) []string {
 	var out []string
-	for _, x := range fs {
-		out = append(out, f(x))
+	for _, f := range files {
+		out = append(out, f.Name)
 	}
 	return out
 }

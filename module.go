@@ -13,6 +13,7 @@ import (
 
 	"github.com/gopar/gopar/internal/cell"
 	"github.com/gopar/gopar/internal/cell/celltest"
+	"github.com/gopar/gopar/internal/clustersrc"
 	"github.com/gopar/gopar/internal/engine"
 )
 
@@ -35,9 +36,14 @@ func extractModule() (string, error) {
 
 // moduleName is the name of the directory the embedded module source is
 // extracted to, which changes with its content, and the files it holds.
-func moduleName() (string, []string, error) {
+func moduleName() (string, []sourceFile, error) {
 	h := sha256.New()
-	var files []string
+	var files []sourceFile
+	add := func(path string, b []byte) {
+		files = append(files, sourceFile{path, b})
+		fmt.Fprintf(h, "%s\x00%d\x00", path, len(b))
+		h.Write(b)
+	}
 	err := fs.WalkDir(moduleSource, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -49,13 +55,16 @@ func moduleName() (string, []string, error) {
 		if err != nil {
 			return err
 		}
-		files = append(files, path)
-		fmt.Fprintf(h, "%s\x00%d\x00", path, len(b))
-		h.Write(b)
+		add(path, b)
 		return nil
 	})
 	if err != nil {
 		return "", nil, fmt.Errorf("read built-in module: %w", err)
+	}
+	// parallel/cluster is a module of its own, which embed skips; cells
+	// that import it reach it through a replace of the work module.
+	for _, f := range clustersrc.Files() {
+		add(clustersrc.Dir+"/"+f.Name, f.Data)
 	}
 	return "module-" + hex.EncodeToString(h.Sum(nil))[:16], files, nil
 }
@@ -79,13 +88,12 @@ func extractModuleInto(parent string) (string, error) {
 		return "", fmt.Errorf("module cache dir: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	for _, path := range files {
-		b, _ := moduleSource.ReadFile(path)
-		target := filepath.Join(tmp, filepath.FromSlash(path))
+	for _, f := range files {
+		target := filepath.Join(tmp, filepath.FromSlash(f.path))
 		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
 			return "", fmt.Errorf("extract module: %w", err)
 		}
-		if err := os.WriteFile(target, b, 0o644); err != nil {
+		if err := os.WriteFile(target, f.data, 0o644); err != nil {
 			return "", fmt.Errorf("extract module: %w", err)
 		}
 	}
@@ -98,6 +106,12 @@ func extractModuleInto(parent string) (string, error) {
 		return "", fmt.Errorf("extract module: %w", err)
 	}
 	return dir, nil
+}
+
+// sourceFile is one file of the module source, its path slash-separated.
+type sourceFile struct {
+	path string
+	data []byte
 }
 
 // warmCell uses the packages notebooks use most, so building it fills

@@ -102,6 +102,9 @@ type composeOptions struct {
 func compose(imports []importSpec, decls []declEntry, pc *parsedCell, opt composeOptions) string {
 	var b strings.Builder
 	b.WriteString("package main\n\n")
+	if importsCluster(imports) && !slices.Contains(imports, importSpec{name: clusterName, path: clusterModule}) {
+		imports = append(slices.Clip(imports), importSpec{name: clusterName, path: clusterModule})
+	}
 	writeImports(&b, imports, len(pc.stmts) > 0 || len(opt.vars.save) > 0 || len(opt.vars.load) > 0 || opt.code != nil)
 	if opt.code != nil {
 		b.WriteString("\n//line gopar-code.go:1\n" + childproto.CodeDecl(opt.code.funcs, opt.code.modules) + "\n")
@@ -140,6 +143,9 @@ func compose(imports []importSpec, decls []declEntry, pc *parsedCell, opt compos
 		fmt.Fprintf(&b, "\n//line cell[%d]:%d\n%s\n", d.cell, d.line, d.src)
 	}
 	b.WriteString("\n//line gopar-main.go:1\nfunc main() {\n")
+	if importsCluster(imports) {
+		writeClusterStart(&b, decls, opt.vars.skipDecl)
+	}
 	if opt.code != nil {
 		b.WriteString(childproto.EndCall() + "\n")
 	}
@@ -171,6 +177,34 @@ func compose(imports []importSpec, decls []declEntry, pc *parsedCell, opt compos
 	}
 	b.WriteString("}\n")
 	return b.String()
+}
+
+// clusterName is the name a program imports parallel/cluster under for
+// the calls the engine adds, which no cell name can shadow.
+const clusterName = "gopar_cluster"
+
+func importsCluster(imports []importSpec) bool {
+	return slices.ContainsFunc(imports, func(im importSpec) bool {
+		return im.path == clusterModule && im.name != clusterName
+	})
+}
+
+// writeClusterStart begins main of a program that uses parallel/cluster.
+// Its functions travel to Beam's workers by name, and a worker is this
+// program started again: every function the cells declare is registered,
+// then Init turns a worker aside before the cell's own work (or the
+// loading of variables, which live with the kernel) begins.
+func writeClusterStart(b *strings.Builder, decls []declEntry, skip map[int]bool) {
+	var fns []string
+	for i, d := range decls {
+		if !skip[i] {
+			fns = append(fns, d.plainFuncs...)
+		}
+	}
+	if len(fns) > 0 {
+		fmt.Fprintf(b, "%s.Register(%s)\n", clusterName, strings.Join(fns, ", "))
+	}
+	fmt.Fprintf(b, "%s.Init()\n", clusterName)
 }
 
 // varMap is the source of a map from variable names to their addresses.

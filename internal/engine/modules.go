@@ -161,9 +161,16 @@ func (w *workModule) addMissing(ctx context.Context, env []string, progress io.W
 				mod = m
 			}
 		}
-		if mod == "" {
+		switch {
+		case mod == "":
 			get = append(get, p)
-		} else if !slices.Contains(require, mod) {
+		case mod == clusterModule:
+			// Required through go get, which also adds what it
+			// requires (Beam) to go.mod and go.sum.
+			if a := mod + "@" + zeroVersion; !slices.Contains(get, a) {
+				get = append(get, a)
+			}
+		case !slices.Contains(require, mod):
 			require = append(require, mod)
 		}
 	}

@@ -72,6 +72,9 @@ type decl struct {
 	// plainTypes are the types it declares that are not generic, which a
 	// program can name without type arguments.
 	plainTypes []string
+	// plainFuncs are the functions it declares that a program can name as
+	// values: no receiver, no type parameters, not init or main.
+	plainFuncs []string
 	// fresh is set for variables each program must make again instead of
 	// carrying them: those package flag makes, which exist for a
 	// program's command line only when their flag is defined in it.
@@ -206,6 +209,9 @@ func parseDecl(s segment) (d decl, body segment, isMain bool, err error) {
 				// name.
 				off := fset.Position(gd.Name.Pos()).Offset - (len(src) - len(s.src))
 				d.src = d.src[:off] + "init" + d.src[off+len(gd.Name.Name):]
+			}
+			if gd.Recv == nil && gd.Type.TypeParams == nil && !strings.HasPrefix(gd.Name.Name, "init_") && gd.Name.Name != "init" && gd.Name.Name != "main" && gd.Name.Name != "_" {
+				d.plainFuncs = append(d.plainFuncs, gd.Name.Name)
 			}
 			if gd.Recv == nil && gd.Name.Name == "init" {
 				// An init has no name and may repeat; the engine

@@ -100,9 +100,10 @@ func (w *workModule) autoTracked() []trackedPath {
 	if data, err := os.ReadFile(filepath.Join(w.dir, "go.mod")); err == nil {
 		if f, err := modfile.Parse("go.mod", data, nil); err == nil {
 			for _, r := range f.Replace {
-				// The kernel's own module is replaced by its source,
-				// which does not change while the kernel runs.
-				if r.New.Version == "" && r.Old.Path != kernelModule {
+				// The kernel's own modules (parallel/cluster is one of
+				// its own) are replaced by their source, which does not
+				// change while the kernel runs.
+				if r.New.Version == "" && r.Old.Path != kernelModule && r.Old.Path != clusterModule {
 					local(r.New.Path, "go.mod replaces "+r.Old.Path)
 				}
 			}

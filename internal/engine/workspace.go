@@ -42,6 +42,12 @@ type workModule struct {
 // import.
 const kernelModule = "github.com/gopar/gopar"
 
+// The module of parallel/cluster, and its directory in the kernel's.
+const (
+	clusterModule = "github.com/gopar/gopar/parallel/cluster"
+	clusterDir    = "parallel/cluster"
+)
+
 var moduleLine = regexp.MustCompile(`(?m)^module\s+\S+\s*$`)
 
 // newWorkModule writes go.mod and go.sum in dir. The module's
@@ -65,6 +71,12 @@ func newWorkModule(dir, moduleDir, goBin string, replace []Replacement) (*workMo
 	text += fmt.Sprintf("\nrequire %s v0.0.0\n\nreplace %[1]s => %s\n", kernelModule, absModule)
 	for _, r := range replace {
 		text += fmt.Sprintf("replace %s %s => %s\n", r.Path, r.Version, r.Dir)
+	}
+	// parallel/cluster is a module of its own, so that Beam comes only to
+	// programs that use it: it is replaced but not required, and the
+	// first cell that imports it adds it, with Beam, through the proxy.
+	if st, err := os.Stat(filepath.Join(absModule, clusterDir, "go.mod")); err == nil && !st.IsDir() {
+		text += fmt.Sprintf("\nreplace %s => %s\n", clusterModule, filepath.Join(absModule, clusterDir))
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("work dir: %w", err)

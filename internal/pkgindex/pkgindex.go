@@ -32,6 +32,7 @@ var wellKnown = map[string]string{
 	"cache":      "github.com/gopar/gopar/parallel/cache",
 	"timingplot": "github.com/gopar/gopar/parallel/timing/timingplot",
 	"check":      "github.com/gopar/gopar/parallel/check",
+	"cluster":    "github.com/gopar/gopar/parallel/cluster",
 	"display":    "github.com/gopar/gopar/display",
 	"plots":      "github.com/gopar/gopar/display/plots",
 	"gonbui":     "github.com/janpfeifer/gonb/gonbui",

@@ -381,3 +381,19 @@ func BenchmarkMapOfHits(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkHitFromDisk is a hit a later program makes: the entry is read
+// from disk and checked, not found in memory.
+func BenchmarkHitFromDisk(b *testing.B) {
+	m := mustMemo(slowSquare, "cache.Func", []Option{Dir(b.TempDir())})
+	compute := func(context.Context) (int, error) { return slowSquare(9), nil }
+	call(context.Background(), m, []any{9}, compute)
+	for b.Loop() {
+		m.mu.Lock()
+		m.recent = nil
+		m.mu.Unlock()
+		if r, _ := call(context.Background(), m, []any{9}, compute); r != 81 {
+			b.Fatal(r)
+		}
+	}
+}

@@ -1,14 +1,35 @@
 """Executes every notebook in notebooks/ with nbclient on the gopar kernel."""
 
+import shutil
 import tempfile
+import time
 import unittest
 
 import nbclient
 import nbformat
 
 import gopar_env
+import lesson_checks
 
 NOTEBOOKS = gopar_env.REPO / "notebooks"
+DATA = NOTEBOOKS / "data"
+
+# The lessons, in the order they are taught.
+LESSONS = [
+    "00-quickstart.ipynb",
+    "01-parallel.ipynb",
+    "02-why-parallel.ipynb",
+    "03-map-and-mapreduce.ipynb",
+    "05-exercise-integrate.ipynb",
+]
+
+# Checks of what a notebook claims against what it measured, by file name
+# (see lesson_checks); every notebook also gets lesson_checks.common.
+CLAIMS = {
+    "02-why-parallel.ipynb": lesson_checks.check_why_parallel,
+    "03-map-and-mapreduce.ipynb": lambda test, nb: lesson_checks.check_map_and_mapreduce(test, nb, DATA),
+    "05-exercise-integrate.ipynb": lesson_checks.check_exercise_integrate,
+}
 
 # Output each notebook must produce, by file name: (output type, MIME type
 # or stream name, text that must appear). Notebooks not listed here must
@@ -64,6 +85,15 @@ class NotebookTests(unittest.TestCase):
     def test_there_are_notebooks(self):
         self.assertTrue(sorted(NOTEBOOKS.glob("*.ipynb")), "no notebooks in %s" % NOTEBOOKS)
 
+    def test_every_lesson_is_there(self):
+        for name in LESSONS:
+            self.assertTrue((NOTEBOOKS / name).is_file(), "lesson %s is missing" % name)
+
+    def check_claims(self, path, nb):
+        lesson_checks.common(self, nb)
+        if path.name in CLAIMS:
+            CLAIMS[path.name](self, nb)
+
     def test_committed_notebooks_carry_their_outputs(self):
         # A notebook reads well on a code host without running it: it is
         # committed executed, without errors, with what the run below
@@ -83,12 +113,17 @@ class NotebookTests(unittest.TestCase):
                         any(contains(o, kind, key, text) for _, o in outputs),
                         "%s: committed outputs lack %s %s %r" % (path.name, kind, key, text),
                     )
+                self.check_claims(path, nb)
 
     def test_notebooks_run(self):
         for path in sorted(NOTEBOOKS.glob("*.ipynb")):
             with self.subTest(notebook=path.name):
                 nb = nbformat.read(path, as_version=4)
                 with tempfile.TemporaryDirectory(prefix="gopar-nb-") as workdir:
+                    # The lessons read their data beside them, and what they
+                    # write stays in the copy.
+                    shutil.copytree(DATA, "%s/data" % workdir)
+                    started = time.monotonic()
                     client = nbclient.NotebookClient(
                         nb,
                         kernel_name=gopar_env.KERNEL,
@@ -100,6 +135,7 @@ class NotebookTests(unittest.TestCase):
                         client.execute()
                     except nbclient.exceptions.CellExecutionError as err:
                         self.fail("%s: %s" % (path.name, err))
+                    print("%s ran in %.1f s" % (path.name, time.monotonic() - started), flush=True)
                 outputs = list(outputs_of(nb))
                 errors = [(i, o) for i, o in outputs if o.output_type == "error"]
                 self.assertEqual(errors, [], "cells with errors")
@@ -110,6 +146,7 @@ class NotebookTests(unittest.TestCase):
                         "%s: no %s %s output containing %r; outputs:\n%s"
                         % (path.name, kind, key, text, "\n".join("cell %d: %s" % (i, o) for i, o in outputs)),
                     )
+                self.check_claims(path, nb)
 
 
 if __name__ == "__main__":

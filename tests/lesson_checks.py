@@ -106,6 +106,11 @@ def check_why_parallel(test, nb):
     out = all_stdout(nb)
     cores = int(search(test, r"^logical cores: (\d+)$", out, "core count").group(1))
 
+    m = search(test, r"^busy on (\d+) cores for half a second, this program got (\d+\.\d) cores' worth of processor time$", out, "cores obtained")
+    test.assertEqual(int(m.group(1)), cores)
+    # No program gets more processor time than its cores give; the slack is the clock's grain.
+    test.assertLessEqual(float(m.group(2)), cores + 0.15)
+
     sweeps = [t for t in data_of(nb, "text/plain") if re.search(r"workers\s+median", t)]
     test.assertEqual(len(sweeps), 1, "one sweep table")
     rows = {}

@@ -244,3 +244,38 @@ def check_exercise_integrate(test, nb):
 
     test.assertTrue(any(s.startswith("<svg") for s in data_of(nb, "image/svg+xml")), "the comparison's bar chart")
     test.assertTrue(any('<progress value="20" max="20"' in h for h in data_of(nb, "text/html")), "the progress bar")
+
+
+def check_caching_and_saving(test, nb, workdir=None):
+    """workdir, when given, is where the notebook ran: NumPy reads what it saved there."""
+    out = all_stdout(nb)
+    calls = re.findall(r"^cachedSquare\((\d+)\) = (\d+) in (\S+): (computed|from the cache)$", out, re.MULTILINE)
+    test.assertEqual(
+        [(int(x), how) for x, _, _, how in calls],
+        [
+            (12, "computed"), (12, "from the cache"), (13, "computed"),  # first and second calls
+            (12, "from the cache"),  # a later cell, a new program
+            (12, "computed"), (12, "from the cache"),  # after the helper's code changed
+            (12, "from the cache"),  # after only its comment changed
+        ],
+    )
+    for x, y, took, how in calls:
+        test.assertEqual(int(y), int(x) ** 2)
+        # slowSquare sleeps half a second: a call that took less did not compute.
+        test.assertEqual(how == "computed", seconds(took) >= 0.5, "%s(%s) took %s: %s" % ("cachedSquare", x, took, how))
+    m = search(test, r"^\s*slowSquare\s+(\d+)\s+\S+ \S+\s+(\d+)\s+(\d+)\s", out, "%cache's row")
+    test.assertEqual([int(g) for g in m.groups()], [3, 4, 3], "entries, hits, misses")
+
+    xs = [float(v) for v in search(test, r"^x:    \[([^\]]*)\]$", out, "saved x").group(1).split()]
+    roots = [float(v) for v in search(test, r"^sqrt: \[([^\]]*)\]$", out, "saved roots").group(1).split()]
+    test.assertEqual(xs, [0.5 * i for i in range(10)])
+    test.assertEqual(roots, [math.sqrt(x) for x in xs])
+    test.assertIn("loaded back the same numbers: true\n", out)
+    if workdir is not None:
+        import numpy as np
+
+        with np.load(workdir / "results" / "roots.npz") as z:
+            test.assertEqual(sorted(z.files), ["sqrt", "x"])
+            test.assertEqual(z["x"].dtype, np.float64)
+            test.assertEqual(z["x"].tolist(), xs)
+            test.assertEqual(z["sqrt"].tolist(), roots)

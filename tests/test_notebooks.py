@@ -4,6 +4,7 @@ import shutil
 import tempfile
 import time
 import unittest
+from pathlib import Path
 
 import nbclient
 import nbformat
@@ -20,15 +21,18 @@ LESSONS = [
     "01-parallel.ipynb",
     "02-why-parallel.ipynb",
     "03-map-and-mapreduce.ipynb",
+    "04-caching-and-saving.ipynb",
     "05-exercise-integrate.ipynb",
 ]
 
 # Checks of what a notebook claims against what it measured, by file name
-# (see lesson_checks); every notebook also gets lesson_checks.common.
+# (see lesson_checks), given the directory it ran in when it has just run
+# there; every notebook also gets lesson_checks.common.
 CLAIMS = {
-    "02-why-parallel.ipynb": lesson_checks.check_why_parallel,
-    "03-map-and-mapreduce.ipynb": lambda test, nb: lesson_checks.check_map_and_mapreduce(test, nb, DATA),
-    "05-exercise-integrate.ipynb": lesson_checks.check_exercise_integrate,
+    "02-why-parallel.ipynb": lambda test, nb, workdir: lesson_checks.check_why_parallel(test, nb),
+    "03-map-and-mapreduce.ipynb": lambda test, nb, workdir: lesson_checks.check_map_and_mapreduce(test, nb, DATA),
+    "04-caching-and-saving.ipynb": lesson_checks.check_caching_and_saving,
+    "05-exercise-integrate.ipynb": lambda test, nb, workdir: lesson_checks.check_exercise_integrate(test, nb),
 }
 
 # Output each notebook must produce, by file name: (output type, MIME type
@@ -89,10 +93,10 @@ class NotebookTests(unittest.TestCase):
         for name in LESSONS:
             self.assertTrue((NOTEBOOKS / name).is_file(), "lesson %s is missing" % name)
 
-    def check_claims(self, path, nb):
+    def check_claims(self, path, nb, workdir=None):
         lesson_checks.common(self, nb)
         if path.name in CLAIMS:
-            CLAIMS[path.name](self, nb)
+            CLAIMS[path.name](self, nb, workdir)
 
     def test_committed_notebooks_carry_their_outputs(self):
         # A notebook reads well on a code host without running it: it is
@@ -122,7 +126,7 @@ class NotebookTests(unittest.TestCase):
                 with tempfile.TemporaryDirectory(prefix="gopar-nb-") as workdir:
                     # The lessons read their data beside them, and what they
                     # write stays in the copy.
-                    shutil.copytree(DATA, "%s/data" % workdir)
+                    shutil.copytree(DATA, Path(workdir) / "data")
                     started = time.monotonic()
                     client = nbclient.NotebookClient(
                         nb,
@@ -136,17 +140,17 @@ class NotebookTests(unittest.TestCase):
                     except nbclient.exceptions.CellExecutionError as err:
                         self.fail("%s: %s" % (path.name, err))
                     print("%s ran in %.1f s" % (path.name, time.monotonic() - started), flush=True)
-                outputs = list(outputs_of(nb))
-                errors = [(i, o) for i, o in outputs if o.output_type == "error"]
-                self.assertEqual(errors, [], "cells with errors")
-                self.assertTrue(outputs, "%s produced no output at all" % path.name)
-                for kind, key, text in EXPECTED.get(path.name, []):
-                    self.assertTrue(
-                        any(contains(o, kind, key, text) for _, o in outputs),
-                        "%s: no %s %s output containing %r; outputs:\n%s"
-                        % (path.name, kind, key, text, "\n".join("cell %d: %s" % (i, o) for i, o in outputs)),
-                    )
-                self.check_claims(path, nb)
+                    outputs = list(outputs_of(nb))
+                    errors = [(i, o) for i, o in outputs if o.output_type == "error"]
+                    self.assertEqual(errors, [], "cells with errors")
+                    self.assertTrue(outputs, "%s produced no output at all" % path.name)
+                    for kind, key, text in EXPECTED.get(path.name, []):
+                        self.assertTrue(
+                            any(contains(o, kind, key, text) for _, o in outputs),
+                            "%s: no %s %s output containing %r; outputs:\n%s"
+                            % (path.name, kind, key, text, "\n".join("cell %d: %s" % (i, o) for i, o in outputs)),
+                        )
+                    self.check_claims(path, nb, Path(workdir))
 
 
 if __name__ == "__main__":

@@ -75,3 +75,21 @@ func TestCachedFunctions(t *testing.T) {
 		t.Errorf("remade variables: %v", res.Value)
 	}
 }
+
+func TestCacheMagicMessages(t *testing.T) {
+	r := &runner2{t: t, e: newTestEngine(t)}
+	r.ok("%cd " + t.TempDir())
+	_, rec := r.ok("%cache")
+	if got := rec.Stdout(); got != "no cached results in .gopar-cache\n" {
+		t.Errorf("%%cache = %q", got)
+	}
+	_, rec = r.ok("%cache clear")
+	if got := rec.Stdout(); got != "cleared 0 cached functions\n" {
+		t.Errorf("%%cache clear = %q", got)
+	}
+	for _, bad := range []string{"%cache clear slow", "%cache drop"} {
+		if res, _ := r.exec(bad); res.Err == nil {
+			t.Errorf("%s: no error", bad)
+		}
+	}
+}

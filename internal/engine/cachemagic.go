@@ -13,25 +13,32 @@ import (
 
 // cacheRoot is the directory the cells' cached functions use by
 // default: $GOPAR_CACHE_DIR as the programs see it, else .gopar-cache in
-// their working directory.
-func (e *Engine) cacheRoot() string {
-	root := cachestore.DefaultDirName
+// their working directory. It also returns how to name it to the user:
+// relative to the working directory when it is inside, so that a
+// notebook's output does not show where its folder was.
+func (e *Engine) cacheRoot() (root, shown string) {
+	root = cachestore.DefaultDirName
 	for _, kv := range e.environ() {
 		if v, ok := strings.CutPrefix(kv, cachestore.EnvDir+"="); ok && v != "" {
 			root = v
 		}
 	}
 	e.mu.Lock()
-	defer e.mu.Unlock()
+	dir := e.dir
+	e.mu.Unlock()
+	shown = root
 	if !filepath.IsAbs(root) {
-		root = filepath.Join(e.dir, root)
+		root = filepath.Join(dir, root)
 	}
-	return root
+	if rel, err := filepath.Rel(dir, root); err == nil && filepath.IsLocal(rel) {
+		shown = rel
+	}
+	return root, shown
 }
 
 // magicCache lists the cached functions, or clears them.
 func (e *Engine) magicCache(c magicCall) *cell.Error {
-	root := e.cacheRoot()
+	root, shown := e.cacheRoot()
 	// Listing an absent cache must not make one.
 	d := cachestore.At(root)
 	args := strings.Fields(c.arg)
@@ -42,7 +49,7 @@ func (e *Engine) magicCache(c magicCall) *cell.Error {
 			return c.fail(err.Error())
 		}
 		if len(list) == 0 {
-			c.sink.Stream("stdout", fmt.Sprintf("no cached results in %s\n", root))
+			c.sink.Stream("stdout", fmt.Sprintf("no cached results in %s\n", shown))
 			return nil
 		}
 		var b strings.Builder
@@ -52,7 +59,7 @@ func (e *Engine) magicCache(c magicCall) *cell.Error {
 			fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%s\t\n", cachestore.ShortName(f.Name), f.Entries, humanBytes(f.Bytes), f.Hits, f.Misses, ago(f.LastUsed))
 		}
 		tw.Flush()
-		fmt.Fprintf(&b, "in %s\n", root)
+		fmt.Fprintf(&b, "in %s\n", shown)
 		c.sink.Stream("stdout", b.String())
 	case args[0] == "clear" && len(args) <= 2:
 		name := ""
@@ -64,9 +71,13 @@ func (e *Engine) magicCache(c magicCall) *cell.Error {
 			return c.fail(err.Error())
 		}
 		if name != "" && len(cleared) == 0 {
-			return c.fail(fmt.Sprintf("no cached function %s in %s (%%cache lists them)", name, root))
+			return c.fail(fmt.Sprintf("no cached function %s in %s (%%cache lists them)", name, shown))
 		}
-		c.sink.Stream("stdout", fmt.Sprintf("cleared %d cached %s\n", len(cleared), plural(cleared, "function", "functions")))
+		word := "functions"
+		if len(cleared) == 1 {
+			word = "function"
+		}
+		c.sink.Stream("stdout", fmt.Sprintf("cleared %d cached %s\n", len(cleared), word))
 	default:
 		return c.fail("usage: %cache, or %cache clear [NAME]")
 	}

@@ -9,6 +9,7 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 from selenium.webdriver.common.keys import Keys
 
+import gopar_env
 from notebook_browser import NotebookServer
 
 if os.environ.get("GOPAR_KEEP_TMP"):
@@ -108,6 +109,33 @@ class BrowserTests(unittest.TestCase):
         page.wait_text(1, "hello from wasm", timeout=120)
         page.screenshot("wasm")
         self.assertEqual(page.error_boxes(), [], self.show())
+
+    def test_lesson_05_renders_in_the_page(self):
+        # Without its committed outputs: what the checks see is this run's.
+        lesson = nbformat.read(gopar_env.REPO / "notebooks" / "05-exercise-integrate.ipynb", as_version=4)
+        for c in lesson.cells:
+            if c.cell_type == "code":
+                c.outputs, c.execution_count = [], None
+        self.server.add_notebook(lesson, "05-exercise-integrate.ipynb")
+        page = self.page.run_notebook("05-exercise-integrate.ipynb")
+        self.assertEqual(page.error_boxes(), [], self.show())
+        # The progress bar of the comparison ran to its end.
+        bars = page.js(
+            "return Array.from(document.querySelectorAll('.output_area progress'))"
+            ".map((p) => [p.value, p.max])"
+        )
+        self.assertTrue(bars, "no progress bar in the page" + self.show())
+        self.assertTrue(all(v == m and m > 0 for v, m in bars), "progress bars: %s%s" % (bars, self.show()))
+        # The timing plot is an image the page drew at a real size.
+        sizes = page.js(
+            "return Array.from(document.querySelectorAll('.output_area img'))"
+            ".map((i) => [i.complete, i.naturalWidth, i.naturalHeight, i.width, i.height])"
+        )
+        self.assertTrue(
+            any(c and nw > 0 and nh > 0 and w > 0 and h > 0 for c, nw, nh, w, h in sizes),
+            "images: %s%s" % (sizes, self.show()),
+        )
+        page.screenshot("lesson-05")
 
 
 if __name__ == "__main__":

@@ -161,6 +161,9 @@ func Compare(c *timing.Comparison) *plot.Plot {
 		p.Add(lab)
 	}
 	p.NominalY(names...)
+	// Half a bar's slot around the outer bars, which otherwise sit on
+	// the plot's edges.
+	p.Y.Min, p.Y.Max = -0.6, float64(len(c.Entries))-0.4
 	p.X.Min = 0
 	p.X.Max = maxT * scale * 1.35 // room for the labels
 	return p

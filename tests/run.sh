@@ -97,10 +97,21 @@ run_fuzz() {
 	return $status
 }
 
+# The Debian packages the end-to-end tests use: Jupyter and NumPy, the
+# classic Notebook page in Chromium, jupyter console, JupyterHub.
+PACKAGES="python3-jupyter-client python3-nbclient jupyter-nbconvert python3-jupyter-kernel-test jupyter-notebook python3-numpy chromium chromium-driver python3-selenium jupyter-console python3-pexpect jupyterhub"
+
 check_jupyter() {
-	if ! "$PYTHON" -c 'import jupyter_client, nbclient, nbformat, jupyter_kernel_test, zmq, numpy' 2>&1; then
-		echo "Jupyter or NumPy is missing: install python3-jupyter-client python3-nbclient jupyter-nbconvert"
-		echo "python3-jupyter-kernel-test jupyter-notebook python3-numpy (bash install/quickstart.sh does it)."
+	local missing=()
+	"$PYTHON" -c 'import jupyter_client, nbclient, nbformat, jupyter_kernel_test, zmq, numpy, selenium, pexpect' 2>&1 ||
+		missing+=("Python modules")
+	for cmd in chromium chromedriver jupyter-console jupyterhub configurable-http-proxy; do
+		command -v "$cmd" >/dev/null || missing+=("$cmd")
+	done
+	if ((${#missing[@]})); then
+		echo "missing: ${missing[*]}"
+		echo "install the Debian packages: apt-get install $PACKAGES"
+		echo "(.ci/run installs them and runs this script)"
 		return 1
 	fi
 }
@@ -117,7 +128,7 @@ step "go mod tidy is a no-op ($CLUSTER)" go -C "$CLUSTER" mod tidy -diff
 step "go test -race" go test -race ./...
 step "go test -race ($CLUSTER)" go -C "$CLUSTER" test -race ./...
 step "fuzz" run_fuzz
-step "jupyter available" check_jupyter
+step "test packages available" check_jupyter
 step "end-to-end (jupyter)" "$PYTHON" -m unittest discover -s tests -v
 
 echo

@@ -153,12 +153,21 @@ p.Add(line)
 p`,
 }
 
+// clusterPath is package cluster, which the system install leaves out.
+const clusterPath = "github.com/gopar/gopar/parallel/cluster"
+
 // everyPackageCell imports every package cells may use without an
-// import line.
+// import line, but cluster.
 func everyPackageCell() string {
 	var b strings.Builder
 	b.WriteString("import (\n")
 	for _, p := range pkgindex.WellKnownPaths() {
+		if p == clusterPath {
+			// A module of its own, which brings Apache Beam and newer
+			// versions of shared modules: a class that wants it adds it
+			// on first use, per user.
+			continue
+		}
 		fmt.Fprintf(&b, "\t_ %q\n", p)
 	}
 	b.WriteString(")\nfmt.Println(\"warm\")\n")

@@ -116,3 +116,16 @@ func TestOwnerWritableOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryPackageCellLeavesOutCluster: the system install builds every
+// package cells name but cluster, whose module brings Beam and newer
+// versions of the modules the others share.
+func TestEveryPackageCellLeavesOutCluster(t *testing.T) {
+	cell := everyPackageCell()
+	if strings.Contains(cell, clusterPath) {
+		t.Errorf("the system install's cell imports cluster:\n%s", cell)
+	}
+	if !strings.Contains(cell, "github.com/gopar/gopar/parallel/cache") {
+		t.Errorf("the system install's cell lacks the other packages:\n%s", cell)
+	}
+}

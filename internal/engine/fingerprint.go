@@ -48,30 +48,7 @@ type declInfo struct {
 // programs give a function the same fingerprint exactly when what it
 // computes can differ only through variables' values.
 func codeFingerprints(decls []declEntry, imports []importSpec, versions map[string]string) map[string]string {
-	byName := map[string]string{} // import name -> path
-	for _, im := range imports {
-		if im.name != "_" && im.name != "." {
-			byName[im.nameInFile()] = im.path
-		}
-	}
-	infos := make([]declInfo, len(decls))
-	for i, d := range decls {
-		infos[i] = analyse(d.src, byName)
-	}
-	// Which declarations a name can mean.
-	named := map[string][]int{}   // func, type, const, var name -> decls
-	methods := map[string][]int{} // method name -> decls
-	ofType := map[string][]int{}  // type name -> its methods' decls
-	for i, d := range decls {
-		for k, key := range d.keys {
-			if typ, m, ok := strings.Cut(key, "."); ok && d.kinds[k] == token.FUNC {
-				methods[m] = append(methods[m], i)
-				ofType[typ] = append(ofType[typ], i)
-				continue
-			}
-			named[key] = append(named[key], i)
-		}
-	}
+	g := newDeclGraph(decls, imports, true)
 	funcs := map[string]string{}
 	for i, d := range decls {
 		var keys []string
@@ -83,13 +60,13 @@ func codeFingerprints(decls []declEntry, imports []importSpec, versions map[stri
 		if len(keys) == 0 {
 			continue
 		}
-		closure := reach(i, infos, named, methods, ofType)
+		closure := g.reach(i)
 		// In the order of their text, not of the cells: redefining a
 		// helper moves it to the end without changing what runs.
 		var norms, pkgs []string
 		for _, j := range closure {
-			norms = append(norms, infos[j].norm)
-			for p := range infos[j].pkgs {
+			norms = append(norms, g.infos[j].norm)
+			for p := range g.infos[j].pkgs {
 				pkgs = append(pkgs, p)
 			}
 		}
@@ -111,8 +88,45 @@ func codeFingerprints(decls []declEntry, imports []importSpec, versions map[stri
 	return funcs
 }
 
+// A declGraph says which declarations each one uses, as far as names
+// tell: a name may mean a function, type, constant or (when asked)
+// variable of that name; a type brings its methods (fmt calls String,
+// interfaces call the rest); a selected name, any method of that name.
+type declGraph struct {
+	infos   []declInfo
+	named   map[string][]int // func, type, const (and var) name -> decls
+	methods map[string][]int // method name -> decls
+	ofType  map[string][]int // type name -> its methods' decls
+}
+
+// newDeclGraph analyses decls once; withVars has variable declarations
+// count as used through their names.
+func newDeclGraph(decls []declEntry, imports []importSpec, withVars bool) *declGraph {
+	byName := map[string]string{} // import name -> path
+	for _, im := range imports {
+		if im.name != "_" && im.name != "." {
+			byName[im.nameInFile()] = im.path
+		}
+	}
+	g := &declGraph{infos: make([]declInfo, len(decls)), named: map[string][]int{}, methods: map[string][]int{}, ofType: map[string][]int{}}
+	for i, d := range decls {
+		g.infos[i] = analyse(d.src, byName)
+		for k, key := range d.keys {
+			if typ, m, ok := strings.Cut(key, "."); ok && d.kinds[k] == token.FUNC {
+				g.methods[m] = append(g.methods[m], i)
+				g.ofType[typ] = append(g.ofType[typ], i)
+				continue
+			}
+			if withVars || d.kinds[k] != token.VAR {
+				g.named[key] = append(g.named[key], i)
+			}
+		}
+	}
+	return g
+}
+
 // reach returns, sorted, the declarations decl i uses, itself included.
-func reach(i int, infos []declInfo, named, methods, ofType map[string][]int) []int {
+func (g *declGraph) reach(i int) []int {
 	seen := map[int]bool{i: true}
 	queue := []int{i}
 	for len(queue) > 0 {
@@ -126,14 +140,12 @@ func reach(i int, infos []declInfo, named, methods, ofType map[string][]int) []i
 				}
 			}
 		}
-		for name := range infos[j].idents {
-			add(named[name])
-			// A type's methods count: fmt calls String, interfaces call
-			// the rest.
-			add(ofType[name])
+		for name := range g.infos[j].idents {
+			add(g.named[name])
+			add(g.ofType[name])
 		}
-		for name := range infos[j].selected {
-			add(methods[name])
+		for name := range g.infos[j].selected {
+			add(g.methods[name])
 		}
 	}
 	out := make([]int, 0, len(seen))
@@ -309,38 +321,19 @@ func moduleVersions(dir string) map[string]string {
 // readsVariables lists the variables the cells declare (or carry) that
 // the function with key fn reads, directly or through what it calls:
 // their values are not part of a cached function's key.
-func readsVariables(fn string, decls []declEntry, imports []importSpec, vars map[string]bool) []string {
-	byName := map[string]string{}
-	for _, im := range imports {
-		byName[im.nameInFile()] = im.path
-	}
+func readsVariables(fn string, decls []declEntry, g *declGraph, vars map[string]bool) []string {
 	start := -1
-	infos := make([]declInfo, len(decls))
-	named := map[string][]int{}
-	methods := map[string][]int{}
-	ofType := map[string][]int{}
 	for i, d := range decls {
-		infos[i] = analyse(d.src, byName)
-		for k, key := range d.keys {
-			if key == fn && d.kinds[k] == token.FUNC {
-				start = i
-			}
-			if typ, m, ok := strings.Cut(key, "."); ok && d.kinds[k] == token.FUNC {
-				methods[m] = append(methods[m], i)
-				ofType[typ] = append(ofType[typ], i)
-				continue
-			}
-			if d.kinds[k] != token.VAR {
-				named[key] = append(named[key], i)
-			}
+		if slices.Contains(d.names(token.FUNC), fn) {
+			start = i
 		}
 	}
 	if start < 0 {
 		return nil
 	}
 	var out []string
-	for _, j := range reach(start, infos, named, methods, ofType) {
-		for name := range infos[j].idents {
+	for _, j := range g.reach(start) {
+		for name := range g.infos[j].idents {
 			if vars[name] && !isLocal(decls[j].src, name) {
 				out = append(out, name)
 			}
@@ -461,8 +454,12 @@ func cacheNotes(cellNum int, pc *parsedCell, decls []declEntry, imports []import
 		}
 	}
 	var notes []string
+	var g *declGraph
 	for _, c := range cachedCalls(pc, decls, name) {
-		if read := readsVariables(c.fn, decls, imports, vars); len(read) > 0 {
+		if g == nil {
+			g = newDeclGraph(decls, imports, false) // once, for every call
+		}
+		if read := readsVariables(c.fn, decls, g, vars); len(read) > 0 {
 			notes = append(notes, fmt.Sprintf("note: cell[%d] line %d: %s reads %s; cached results do not change when %s: pass %s as an argument, or change cache.Version",
 				cellNum, c.line, c.fn, plural(read, "the variable ", "the variables "), plural(read, "it does", "they do"), plural(read, "it", "them")))
 		}

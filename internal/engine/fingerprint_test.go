@@ -80,10 +80,10 @@ func TestReadsVariables(t *testing.T) {
 		"func shadows(scale int) int { return scale }",
 	)
 	vars := map[string]bool{"scale": true, "offset": true}
-	if got := readsVariables("scaled", decls, nil, vars); !slices.Equal(got, []string{"offset", "scale"}) {
+	if got := readsVariables("scaled", decls, newDeclGraph(decls, nil, false), vars); !slices.Equal(got, []string{"offset", "scale"}) {
 		t.Errorf("scaled reads %v", got)
 	}
-	if got := readsVariables("shadows", decls, nil, vars); len(got) != 0 {
+	if got := readsVariables("shadows", decls, newDeclGraph(decls, nil, false), vars); len(got) != 0 {
 		t.Errorf("shadows reads %v", got)
 	}
 }
